@@ -1,0 +1,3 @@
+module github.com/flintrpc/flint
+
+go 1.26.8
