@@ -1,0 +1,234 @@
+package wire
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// eagerAllocMax is the largest message body the Reader allocates in one go.
+// A bigger body is read into a buffer that doubles as bytes arrive, so a
+// peer has to send about half of what it announces before the Reader holds
+// the full amount.
+const eagerAllocMax = 4 << 20
+
+// Reader reads messages from a byte stream. It is not safe for concurrent
+// use. It does no read-ahead: every byte it consumes belongs to a message,
+// so the underlying reader may be a bufio.Reader if fewer read calls are
+// wanted.
+//
+// Once ReadMessage has failed after consuming part of a message, the stream
+// is no longer at a message boundary (or the peer is hostile); the error is
+// sticky and every later call returns it. The connection should be closed.
+// An error before the first header byte (io.EOF, a read deadline) is not
+// sticky.
+type Reader struct {
+	r    io.Reader
+	lim  Limits
+	auth Authenticator
+	hdr  [HeaderSize]byte
+	zr   io.ReadCloser // reused zlib reader, nil until first needed
+	zsrc bytes.Reader
+	err  error
+}
+
+// NewReader returns a Reader reading from r within lim (zero fields take
+// their defaults, see [Limits]).
+func NewReader(r io.Reader, lim Limits) *Reader {
+	return &Reader{r: r, lim: lim.WithDefaults()}
+}
+
+// SetAuthenticator sets the authenticator that checks the MAC chunk of
+// the following messages; nil means none. It may be changed between
+// messages, for example once a handshake has chosen a stronger one.
+func (r *Reader) SetAuthenticator(a Authenticator) { r.auth = a }
+
+// ReadMessage reads the next message. The checks run in this order, each
+// before anything the peer controls is allocated or trusted:
+//
+//  1. the 24-byte header into a fixed array: magic and version
+//     ([ErrBadMagic]), checksum ([ErrChecksum]);
+//  2. the declared sizes against the limits ([ErrTooLarge]);
+//  3. one buffer for annotations and data, read in full (a short stream gives
+//     [io.ErrUnexpectedEOF]);
+//  4. the chunks, strictly ([ErrAnnotations]);
+//  5. the MAC ([ErrMACNotSymmetric], [ErrMACMismatch]);
+//  6. inflation of a COMPRESSED payload within the decompressed-size limit
+//     ([ErrDecompress], [ErrDecompressedTooLarge]).
+//
+// A stream that ends cleanly before a header gives io.EOF itself.
+func (r *Reader) ReadMessage() (*Message, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	n, err := io.ReadFull(r.r, r.hdr[:])
+	if err != nil {
+		if n == 0 {
+			if err == io.EOF {
+				return nil, io.EOF
+			}
+			return nil, fmt.Errorf("wire: reading header: %w", err)
+		}
+		return nil, r.fail(fmt.Errorf("wire: reading header (%d of %d bytes): %w", n, HeaderSize, err))
+	}
+	m, err := r.readRest()
+	if err != nil {
+		return nil, r.fail(err)
+	}
+	return m, nil
+}
+
+func (r *Reader) fail(err error) error {
+	r.err = err
+	return err
+}
+
+func (r *Reader) readRest() (*Message, error) {
+	h, err := ParseHeader(r.hdr[:])
+	if err != nil {
+		return nil, err
+	}
+	if h.DataSize < 0 {
+		return nil, fmt.Errorf("%w: negative data size %d", ErrTooLarge, h.DataSize)
+	}
+	total := int64(h.DataSize) + int64(h.AnnotationsSize)
+	if total > int64(r.lim.MaxMessageSize) {
+		return nil, fmt.Errorf("%w (%d where max=%d)", ErrTooLarge, total, r.lim.MaxMessageSize)
+	}
+	body, err := r.readBody(int(total))
+	if err != nil {
+		return nil, err
+	}
+	annBytes, data := body[:h.AnnotationsSize:h.AnnotationsSize], body[h.AnnotationsSize:]
+	anns, err := parseChunks(annBytes)
+	if err != nil {
+		return nil, err
+	}
+	if anns, err = r.verify(anns, data); err != nil {
+		return nil, err
+	}
+	if h.Flags&FlagCompressed != 0 {
+		if data, err = r.inflate(data); err != nil {
+			return nil, err
+		}
+	}
+	return &Message{
+		Type:         h.Type,
+		Flags:        h.Flags,
+		Seq:          h.Seq,
+		SerializerID: h.SerializerID,
+		Annotations:  anns,
+		Data:         data,
+	}, nil
+}
+
+// readBody reads exactly n bytes. Up to eagerAllocMax they are read into
+// one allocation; beyond that the buffer grows as data arrives.
+func (r *Reader) readBody(n int) ([]byte, error) {
+	size := min(n, eagerAllocMax)
+	buf := make([]byte, size)
+	got := 0
+	for {
+		k, err := io.ReadFull(r.r, buf[got:])
+		got += k
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("wire: reading message body (%d of %d bytes): %w", got, n, err)
+		}
+		if got == n {
+			return buf, nil
+		}
+		grown := make([]byte, min(2*len(buf), n))
+		copy(grown, buf)
+		buf = grown
+	}
+}
+
+// verify applies the MAC rules and returns anns without the MAC chunk.
+// "HMAC" is reserved: it is accepted only as the chunk of an authenticator
+// whose key is "HMAC".
+func (r *Reader) verify(anns []Annotation, data []byte) ([]Annotation, error) {
+	a := r.auth
+	macKey := KeyHMAC
+	if a != nil {
+		macKey = a.Key()
+	}
+	at := -1
+	for i := range anns {
+		if anns[i].Key == macKey {
+			at = i
+		} else if anns[i].Key == KeyHMAC {
+			return nil, fmt.Errorf("%w: unexpected %s chunk", ErrMACNotSymmetric, KeyHMAC)
+		}
+	}
+	if a == nil {
+		if at >= 0 {
+			return nil, fmt.Errorf("%w: unexpected %s chunk", ErrMACNotSymmetric, macKey)
+		}
+		return anns, nil
+	}
+	if at < 0 {
+		return nil, fmt.Errorf("%w: no %s chunk", ErrMACNotSymmetric, macKey)
+	}
+	mac := anns[at].Value
+	copy(anns[at:], anns[at+1:])
+	anns[len(anns)-1] = Annotation{}
+	anns = anns[:len(anns)-1]
+	if len(anns) == 0 {
+		anns = nil
+	}
+	if err := a.Verify(r.hdr[:], anns, data, mac); err != nil {
+		if errors.Is(err, ErrMACMismatch) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %w", ErrMACMismatch, err)
+	}
+	return anns, nil
+}
+
+// inflate decompresses a zlib payload, failing as soon as the output
+// exceeds MaxDecompressedSize. Bytes after the end of the zlib stream are
+// refused.
+func (r *Reader) inflate(data []byte) ([]byte, error) {
+	r.zsrc.Reset(data)
+	if r.zr == nil {
+		zr, err := zlib.NewReader(&r.zsrc)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrDecompress, err)
+		}
+		r.zr = zr
+	} else if err := r.zr.(zlib.Resetter).Reset(&r.zsrc, nil); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDecompress, err)
+	}
+	limit := r.lim.MaxDecompressedSize
+	// Guess 4x, at least 512 bytes, and never more than one byte over the
+	// limit (that byte detects an oversized payload).
+	out := make([]byte, 0, min(max(4*len(data), 512), limit+1))
+	for {
+		k, err := r.zr.Read(out[len(out):cap(out)])
+		out = out[:len(out)+k]
+		if len(out) > limit {
+			return nil, fmt.Errorf("%w: more than %d bytes", ErrDecompressedTooLarge, limit)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrDecompress, err)
+		}
+		if len(out) == cap(out) {
+			out = append(out, 0)[:len(out)]
+			if cap(out) > limit+1 {
+				out = out[:len(out):limit+1]
+			}
+		}
+	}
+	if rest := r.zsrc.Len(); rest != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the end of the zlib stream", ErrDecompress, rest)
+	}
+	return out, nil
+}
