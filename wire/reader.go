@@ -223,7 +223,7 @@ func (r *Reader) inflate(data []byte) ([]byte, error) {
 		if len(out) == cap(out) {
 			out = append(out, 0)[:len(out)]
 			if cap(out) > limit+1 {
-				out = out[:len(out):limit+1]
+				out = out[: len(out) : limit+1]
 			}
 		}
 	}
