@@ -221,10 +221,9 @@ func (r *Reader) inflate(data []byte) ([]byte, error) {
 			return nil, fmt.Errorf("%w: %v", ErrDecompress, err)
 		}
 		if len(out) == cap(out) {
-			out = append(out, 0)[:len(out)]
-			if cap(out) > limit+1 {
-				out = out[: len(out) : limit+1]
-			}
+			grown := make([]byte, len(out), min(2*cap(out), limit+1))
+			copy(grown, out)
+			out = grown
 		}
 	}
 	if rest := r.zsrc.Len(); rest != 0 {
