@@ -1,0 +1,176 @@
+package marshal
+
+// Helpers shared by the tests of this package: running the Python peer,
+// converting its tagged values (see testdata/pyhelper.py) into the value
+// model, and reading the recorded Pyro4 vectors.
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+
+	"github.com/flintrpc/flint/value"
+	"github.com/stretchr/testify/require"
+)
+
+const pythonPath = "/usr/bin/python3"
+
+// requirePython skips the test when the Python peer is missing, unless CI is
+// set, in which case a missing peer is a failure.
+func requirePython(t testing.TB) {
+	t.Helper()
+	if err := exec.Command(pythonPath, "-c", "import json, marshal").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set but %s cannot run: %v", pythonPath, err)
+		}
+		t.Skipf("%s not usable: %v", pythonPath, err)
+	}
+}
+
+// runPy sends req to testdata/pyhelper.py and decodes its reply into out.
+func runPy(t testing.TB, req, out any) {
+	t.Helper()
+	in, err := json.Marshal(req)
+	require.NoError(t, err)
+	cmd := exec.Command(pythonPath, "testdata/pyhelper.py")
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	res, err := cmd.Output()
+	require.NoError(t, err, "pyhelper: %s", stderr.String())
+	dec := json.NewDecoder(bytes.NewReader(res))
+	dec.UseNumber()
+	require.NoError(t, dec.Decode(out))
+}
+
+// fromTagged converts a tagged Python value into the value model.
+func fromTagged(raw any) (any, error) {
+	arr, ok := raw.([]any)
+	if !ok || len(arr) == 0 {
+		return nil, fmt.Errorf("bad tagged value %v", raw)
+	}
+	tag, _ := arr[0].(string)
+	str := func(i int) string {
+		if i < len(arr) {
+			s, _ := arr[i].(string)
+			return s
+		}
+		return ""
+	}
+	list := func() ([]any, error) {
+		items, _ := arr[1].([]any)
+		out := make([]any, len(items))
+		for i, it := range items {
+			v, err := fromTagged(it)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	}
+	switch tag {
+	case "N":
+		return nil, nil
+	case "b":
+		return arr[1].(bool), nil
+	case "i":
+		z, ok := new(big.Int).SetString(str(1), 0)
+		if !ok {
+			return nil, fmt.Errorf("bad int %q", str(1))
+		}
+		return value.NormalizeInt(z), nil
+	case "f":
+		return strconv.ParseFloat(str(1), 64)
+	case "c":
+		re, err := strconv.ParseFloat(str(1), 64)
+		if err != nil {
+			return nil, err
+		}
+		im, err := strconv.ParseFloat(str(2), 64)
+		return complex(re, im), err
+	case "s":
+		b, err := hex.DecodeString(str(1))
+		return string(b), err
+	case "y":
+		return hex.DecodeString(str(1))
+	case "l":
+		return list()
+	case "t":
+		l, err := list()
+		return value.Tuple(l), err
+	case "set", "fset":
+		l, err := list()
+		return value.Set(l), err
+	case "d":
+		pairs, _ := arr[1].([]any)
+		d := value.NewDict(len(pairs))
+		for _, p := range pairs {
+			kv, _ := p.([]any)
+			if len(kv) != 2 {
+				return nil, fmt.Errorf("bad dict pair %v", p)
+			}
+			k, err := fromTagged(kv[0])
+			if err != nil {
+				return nil, err
+			}
+			v, err := fromTagged(kv[1])
+			if err != nil {
+				return nil, err
+			}
+			d.Append(k, v)
+		}
+		return d, nil
+	}
+	return nil, fmt.Errorf("unknown tag %q", tag)
+}
+
+// vector is one recorded Pyro4 message.
+type vector struct {
+	Name       string `json:"name"`
+	MessageHex string `json:"message_hex"`
+	Compressed bool   `json:"payload_compressed"`
+	RawRepr    string `json:"payload_raw_repr"`
+}
+
+// loadVectors reads testdata/<file> and returns the vectors with their
+// payloads (inflated when compressed).
+func loadVectors(t testing.TB, file string) ([]vector, map[string][]byte) {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/" + file)
+	require.NoError(t, err)
+	var doc struct {
+		Vectors []vector `json:"vectors"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	require.NotEmpty(t, doc.Vectors)
+	payloads := make(map[string][]byte)
+	for _, v := range doc.Vectors {
+		msg, err := hex.DecodeString(v.MessageHex)
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, len(msg), 24, v.Name)
+		flags := binary.BigEndian.Uint16(msg[8:])
+		size := int(binary.BigEndian.Uint32(msg[12:]))
+		ann := int(binary.BigEndian.Uint16(msg[18:]))
+		require.Equal(t, 24+ann+size, len(msg), v.Name)
+		p := msg[24+ann:]
+		if flags&0x02 != 0 {
+			zr, err := zlib.NewReader(bytes.NewReader(p))
+			require.NoError(t, err, v.Name)
+			p, err = io.ReadAll(zr)
+			require.NoError(t, err, v.Name)
+		}
+		require.Equal(t, v.Compressed, flags&0x02 != 0, v.Name)
+		payloads[v.Name] = p
+	}
+	return doc.Vectors, payloads
+}
