@@ -129,7 +129,8 @@ type Header struct {
 
 // ComputeChecksum returns the checksum the header fields call for:
 // (type + version + data_size + annotations_size + serializer_id + flags +
-// seq + 0x34E9) mod 2^16. Reserved and Checksum are not part of it. The
+// seq + 0x34E9) mod 2^16. Reserved and Checksum are not part of it, and
+// being a sum mod 2^16 it does not see the upper 16 bits of data_size. The
 // checksum only detects a stream that is out of step; it is not integrity
 // protection, as anyone can recompute it.
 func (h Header) ComputeChecksum() uint16 {
