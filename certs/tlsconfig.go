@@ -37,9 +37,9 @@ func ClientConfig(f Files, serverName string) (*tls.Config, error) {
 // Every handshake goes through GetConfigForClient, which checks the files
 // (at most once per ReloadInterval) and hands crypto/tls a snapshot of this
 // configuration carrying the current certificate and CA pool. So rotated
-// files take effect for new connections without a restart. Because a
-// session ticket may predate a CA change, a resumed session's client chain
-// is verified again against the current pool.
+// files take effect for new connections without a restart. A session ticket
+// issued before a CA change is only resumed if its client chain still
+// verifies against the current pool (crypto/tls checks this since Go 1.23).
 //
 // Set any extra fields on the returned config before its first use. A Clone
 // of it keeps handing out snapshots of the original, so changes made to a
@@ -83,18 +83,6 @@ func (v *serverView) configForClient(*tls.ClientHelloInfo) (*tls.Config, error) 
 	c.Certificates = []tls.Certificate{*m.cert}
 	c.ClientCAs = m.pool
 	c.ClientAuth = tls.RequireAndVerifyClientCert
-	userVerify := v.base.VerifyConnection
-	c.VerifyConnection = func(cs tls.ConnectionState) error {
-		if cs.DidResume {
-			if err := v.r.verifyChain(cs.PeerCertificates, x509.ExtKeyUsageClientAuth, ""); err != nil {
-				return err
-			}
-		}
-		if userVerify != nil {
-			return userVerify(cs)
-		}
-		return nil
-	}
 	v.derived, v.gen = c, m.gen
 	return c, nil
 }
