@@ -1359,7 +1359,8 @@ func isLeafStruct(t reflect.Type) bool {
 // HTTPServer → http_server, GetID → get_id, URLForID → url_for_id,
 // Ping → ping. A word starts at an upper-case letter that follows a
 // lower-case letter or a digit, and at the last capital of an acronym that
-// is followed by a lower-case letter. Existing underscores are kept.
+// is followed by a lower-case letter, except a plural "s" (GetIDs → get_ids,
+// URLsFor → urls_for). Existing underscores are kept.
 func SnakeCase(goName string) string {
 	rs := []rune(goName)
 	var b strings.Builder
@@ -1369,7 +1370,7 @@ func SnakeCase(goName string) string {
 			if i > 0 && rs[i-1] != '_' {
 				prev := rs[i-1]
 				if unicode.IsLower(prev) || unicode.IsDigit(prev) ||
-					unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1]) {
+					unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1]) && !pluralS(rs, i+1) {
 					b.WriteByte('_')
 				}
 			}
@@ -1379,6 +1380,11 @@ func SnakeCase(goName string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// pluralS reports a lone "s" at rs[i] that ends a word, as in URLs or IDs.
+func pluralS(rs []rune, i int) bool {
+	return rs[i] == 's' && (i+1 == len(rs) || !unicode.IsLower(rs[i+1]))
 }
 
 // ParseISOTime parses a datetime string as Python's datetime.isoformat and
