@@ -1,0 +1,374 @@
+package policy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/flintrpc/flint/auth"
+	"github.com/flintrpc/flint/transport"
+	"github.com/flintrpc/flint/wire"
+)
+
+// Conn is a connection that passed the gate. It reads and writes Pyro4
+// messages; every message it returns passed the size limits, the MAC (when
+// one is in force) and the serializer allow-list.
+//
+// ReadMessage must be called from one goroutine at a time; WriteMessage is
+// safe for concurrent use.
+type Conn struct {
+	raw      net.Conn
+	p        *Policy
+	r        *wire.Reader
+	wmu      sync.Mutex
+	w        *wire.Writer
+	identity auth.Identity
+	server   bool
+	release  func()
+	closeMu  sync.Once
+	network  string
+}
+
+// Identity returns what the peer proved: certificate identity, Unix
+// credentials and whether it proved the HMAC key.
+func (c *Conn) Identity() auth.Identity { return c.identity }
+
+// Policy returns the policy the connection was admitted under.
+func (c *Conn) Policy() *Policy { return c.p }
+
+// RemoteAddr returns the peer's address.
+func (c *Conn) RemoteAddr() net.Addr { return c.raw.RemoteAddr() }
+
+// LocalAddr returns the local address.
+func (c *Conn) LocalAddr() net.Addr { return c.raw.LocalAddr() }
+
+// IsTLS reports whether the connection runs inside TLS.
+func (c *Conn) IsTLS() bool { _, ok := c.raw.(*tls.Conn); return ok }
+
+// SetCompression turns on Pyro4-style zlib compression of sent payloads.
+func (c *Conn) SetCompression(on bool) {
+	c.wmu.Lock()
+	c.w.SetCompression(on)
+	c.wmu.Unlock()
+}
+
+// SetReadDeadline sets the deadline for the next ReadMessage.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.raw.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the deadline for writes.
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.raw.SetWriteDeadline(t) }
+
+// ReadMessage reads the next message. On a daemon connection the idle
+// timeout applies: a peer silent for longer is disconnected.
+func (c *Conn) ReadMessage() (*wire.Message, error) {
+	if c.server {
+		_ = c.raw.SetReadDeadline(now().Add(c.p.limits.IdleTimeout))
+	}
+	m, err := c.r.ReadMessage()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.check(m); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+// SerializerError reports a message whose serializer is not allowed.
+type SerializerError struct{ ID uint16 }
+
+func (e *SerializerError) Error() string {
+	return fmt.Sprintf("message used serializer that is not accepted: %d", e.ID)
+}
+
+// Unwrap returns ErrSerializerNotAllowed.
+func (e *SerializerError) Unwrap() error { return ErrSerializerNotAllowed }
+
+func (c *Conn) check(m *wire.Message) error {
+	if m.Type == wire.MsgPing {
+		return nil
+	}
+	if !c.p.serIDs[m.SerializerID] {
+		c.p.logger.Warn("message refused", "peer", c.peerString(), "reason", "serializer not allowed", "serializer", m.SerializerID)
+		return &SerializerError{ID: m.SerializerID}
+	}
+	if m.Flags&wire.FlagKeepSerialized != 0 && !c.p.AllowBlobCalls {
+		c.p.logger.Warn("message refused", "peer", c.peerString(), "reason", "blob call flag not allowed")
+		return fmt.Errorf("%w: KEEPSERIALIZED (blob) calls are not allowed", ErrRefused)
+	}
+	return nil
+}
+
+// WriteMessage writes m, adding the MAC when one is in force.
+func (c *Conn) WriteMessage(m *wire.Message) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.w.WriteMessage(m)
+}
+
+// Close closes the connection and releases its slot in the gate.
+func (c *Conn) Close() error {
+	err := c.raw.Close()
+	c.closeMu.Do(func() {
+		if c.release != nil {
+			c.release()
+		}
+	})
+	return err
+}
+
+func (c *Conn) peerString() string {
+	s := c.identity.String()
+	if c.raw.RemoteAddr() != nil {
+		s += " addr=" + c.raw.RemoteAddr().String()
+	}
+	return s
+}
+
+// Gate admits connections to a daemon under a policy and counts them.
+type Gate struct {
+	p       *Policy
+	mu      sync.Mutex
+	total   int
+	perPeer map[string]int
+	network string
+}
+
+// NewGate returns a gate for a daemon listening on network ("tcp" or
+// "unix"). It fails when the policy gives no way to secure such
+// connections.
+func NewGate(p *Policy, network string) (*Gate, error) {
+	if err := p.Validate(true, network); err != nil {
+		return nil, err
+	}
+	return &Gate{p: p, perPeer: make(map[string]int), network: network}, nil
+}
+
+// Policy returns the gate's policy.
+func (g *Gate) Policy() *Policy { return g.p }
+
+// Open returns the number of admitted connections still open.
+func (g *Gate) Open() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.total
+}
+
+func (g *Gate) admit(key string) (func(), error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.total >= g.p.limits.MaxConns {
+		return nil, fmt.Errorf("%w: %d connections open (MaxConns)", ErrLimit, g.total)
+	}
+	if g.perPeer[key] >= g.p.limits.MaxConnsPerPeer {
+		return nil, fmt.Errorf("%w: peer %s has %d connections open (MaxConnsPerPeer)", ErrLimit, key, g.perPeer[key])
+	}
+	g.total++
+	g.perPeer[key]++
+	return func() {
+		g.mu.Lock()
+		g.total--
+		if g.perPeer[key]--; g.perPeer[key] <= 0 {
+			delete(g.perPeer, key)
+		}
+		g.mu.Unlock()
+	}, nil
+}
+
+// Accept runs the daemon side of the gate on a freshly accepted connection:
+// connection limits, Unix peer credentials, the TLS handshake and the strong
+// HMAC handshake, all within the handshake timeout. On failure it closes raw
+// and logs why.
+func (g *Gate) Accept(ctx context.Context, raw net.Conn) (*Conn, error) {
+	p := g.p
+	addr := "?"
+	if raw.RemoteAddr() != nil {
+		addr = raw.RemoteAddr().String()
+	}
+	refuse := func(err error, id auth.Identity) (*Conn, error) {
+		p.logger.Warn("connection refused", "peer", id.String(), "addr", addr, "reason", err.Error())
+		raw.Close()
+		return nil, err
+	}
+	// Connections per peer are counted by address before authentication so
+	// that unauthenticated floods are bounded too.
+	key := peerAddrKey(raw)
+	release, err := g.admit(key)
+	if err != nil {
+		return refuse(err, auth.Identity{})
+	}
+	c := &Conn{raw: raw, p: p, server: true, release: release}
+	fail := func(err error) (*Conn, error) {
+		c.Close()
+		p.logger.Warn("connection refused", "peer", c.identity.String(), "addr", addr, "reason", err.Error())
+		return nil, err
+	}
+	deadline := now().Add(p.limits.HandshakeTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = raw.SetDeadline(deadline)
+
+	isUnix := transport.IsUnix(raw)
+	if isUnix {
+		cred, err := transport.PeerCred(raw)
+		if err == nil {
+			c.identity.Unix = cred
+		}
+		if p.unixRuleSet() && !p.unixAllowed(cred) {
+			return fail(fmt.Errorf("%w: unix peer %s is not on the uid/gid allow-list", ErrRefused, c.identity.String()))
+		}
+	}
+	switch {
+	case p.serverTLS != nil:
+		tc := tls.Server(raw, p.serverTLS)
+		hctx, cancel := context.WithDeadline(ctx, deadline)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			return fail(fmt.Errorf("%w: TLS handshake: %v", ErrRefused, err))
+		}
+		st := tc.ConnectionState()
+		if len(st.PeerCertificates) > 0 {
+			unix := c.identity.Unix
+			c.identity = auth.IdentityFromCert(st.PeerCertificates[0])
+			c.identity.Unix = unix
+		}
+		c.raw = tc
+	case isUnix && p.unixRuleSet():
+	case p.AllowInsecurePlaintext:
+	default:
+		return fail(ErrNoTransportSecurity)
+	}
+	c.r = wire.NewReader(c.raw, p.wireLimits())
+	c.w = wire.NewWriter(c.raw)
+	switch p.hmacMode {
+	case HMACPyro4:
+		a := wire.Pyro4HMAC(p.HMACKey.Bytes())
+		c.r.SetAuthenticator(a)
+		c.w.SetAuthenticator(a)
+	case HMACStrong:
+		if err := strongServer(c); err != nil {
+			return fail(err)
+		}
+		c.identity.HMAC = true
+	}
+	_ = c.raw.SetDeadline(time.Time{})
+	p.logger.Info("connection accepted", "peer", c.identity.String(), "addr", addr, "tls", c.IsTLS(), "hmac", p.hmacMode.String())
+	return c, nil
+}
+
+func peerAddrKey(c net.Conn) string {
+	if transport.IsUnix(c) {
+		if cred, err := transport.PeerCred(c); err == nil {
+			return fmt.Sprintf("uid:%d", cred.UID)
+		}
+		return "unix"
+	}
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	if c.RemoteAddr() == nil {
+		return "?"
+	}
+	return c.RemoteAddr().String()
+}
+
+// DialOptions tune the client side of the gate.
+type DialOptions struct {
+	// ServerName is the name to verify in the daemon's certificate; by
+	// default the host of the address dialed.
+	ServerName string
+}
+
+// Client runs the proxy side of the gate over an established connection:
+// TLS (verifying the daemon's certificate and name) and the strong HMAC
+// handshake. On failure it closes raw.
+func Client(ctx context.Context, p *Policy, raw net.Conn, network string, opts DialOptions) (*Conn, error) {
+	if err := p.Validate(false, network); err != nil {
+		raw.Close()
+		return nil, err
+	}
+	c := &Conn{raw: raw, p: p}
+	deadline := now().Add(p.limits.HandshakeTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = raw.SetDeadline(deadline)
+	if transport.IsUnix(raw) {
+		if cred, err := transport.PeerCred(raw); err == nil {
+			c.identity.Unix = cred
+		}
+	}
+	if network == "unix" && p.unixRuleSet() && !p.unixAllowed(c.identity.Unix) {
+		raw.Close()
+		return nil, fmt.Errorf("%w: daemon's unix peer %s is not on the uid/gid allow-list", ErrRefused, c.identity.String())
+	}
+	if p.clientTLS != nil {
+		cfg := p.clientTLS.Clone()
+		if opts.ServerName != "" {
+			cfg.ServerName = opts.ServerName
+		}
+		if cfg.ServerName == "" && network == "tcp" {
+			if h, _, err := net.SplitHostPort(raw.RemoteAddr().String()); err == nil {
+				cfg.ServerName = h
+			}
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName = "localhost"
+		}
+		tc := tls.Client(raw, cfg)
+		hctx, cancel := context.WithDeadline(ctx, deadline)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			raw.Close()
+			return nil, fmt.Errorf("%w: TLS handshake: %v", ErrRefused, err)
+		}
+		st := tc.ConnectionState()
+		if len(st.PeerCertificates) > 0 {
+			c.identity = auth.IdentityFromCert(st.PeerCertificates[0])
+		}
+		c.raw = tc
+	}
+	c.r = wire.NewReader(c.raw, p.wireLimits())
+	c.w = wire.NewWriter(c.raw)
+	switch p.hmacMode {
+	case HMACPyro4:
+		a := wire.Pyro4HMAC(p.HMACKey.Bytes())
+		c.r.SetAuthenticator(a)
+		c.w.SetAuthenticator(a)
+	case HMACStrong:
+		if err := strongClient(c); err != nil {
+			c.raw.Close()
+			return nil, err
+		}
+		c.identity.HMAC = true
+	}
+	_ = c.raw.SetDeadline(time.Time{})
+	return c, nil
+}
+
+// Dial connects to e and runs the client side of the gate.
+func Dial(ctx context.Context, p *Policy, e transport.Endpoint, opts DialOptions) (*Conn, error) {
+	raw, err := transport.Dial(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ServerName == "" && e.Network == "tcp" {
+		if h, _, err := net.SplitHostPort(e.Address); err == nil {
+			opts.ServerName = h
+		}
+	}
+	return Client(ctx, p, raw, e.Network, opts)
+}
+
+// IsRefusal reports whether err came from the gate refusing a peer.
+func IsRefusal(err error) bool {
+	return errors.Is(err, ErrRefused) || errors.Is(err, ErrHandshake) || errors.Is(err, ErrDowngrade) ||
+		errors.Is(err, ErrLimit) || errors.Is(err, ErrNoTransportSecurity)
+}

@@ -1,0 +1,209 @@
+package secure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/flintrpc/flint/serial"
+	"github.com/flintrpc/flint/value"
+	"github.com/flintrpc/flint/wire"
+)
+
+// Call calls method with positional arguments and returns the result as a
+// model value (see package value). Methods the daemon marked oneway return
+// nil at once. A remote exception is returned as a *RemoteError.
+func (p *Proxy) Call(ctx context.Context, method string, args ...any) (any, error) {
+	return p.invoke(ctx, method, args, nil, 0)
+}
+
+// CallKw calls method with positional and keyword arguments.
+func (p *Proxy) CallKw(ctx context.Context, method string, args []any, kwargs map[string]any) (any, error) {
+	return p.invoke(ctx, method, args, kwargs, 0)
+}
+
+// Oneway sends a call without waiting for it to run; the daemon sends no
+// reply, not even for errors.
+func (p *Proxy) Oneway(ctx context.Context, method string, args ...any) error {
+	_, err := p.invoke(ctx, method, args, nil, wire.FlagOneway)
+	return err
+}
+
+// Call calls method on p and binds the result to T.
+func Call[T any](ctx context.Context, p *Proxy, method string, args ...any) (T, error) {
+	var out T
+	v, err := p.Call(ctx, method, args...)
+	if err != nil {
+		return out, err
+	}
+	if err := value.Bind(v, &out); err != nil {
+		return out, newError(ErrSerialize, err, "binding result of %s", method)
+	}
+	return out, nil
+}
+
+// GetAttr reads a remote attribute (Pyro4's proxy.attr).
+func (p *Proxy) GetAttr(ctx context.Context, name string) (any, error) {
+	return p.invokeRaw(ctx, "__getattr__", []any{name}, nil, 0, true)
+}
+
+// SetAttr writes a remote attribute (Pyro4's proxy.attr = v).
+func (p *Proxy) SetAttr(ctx context.Context, name string, v any) error {
+	_, err := p.invokeRaw(ctx, "__setattr__", []any{name, v}, nil, 0, true)
+	return err
+}
+
+func (p *Proxy) invoke(ctx context.Context, method string, args []any, kwargs map[string]any, flags wire.Flags) (any, error) {
+	return p.invokeRaw(ctx, method, args, kwargs, flags, false)
+}
+
+func (p *Proxy) encodeArgs(args []any, kwargs map[string]any, nilKwargs bool) ([]any, *value.Dict, error) {
+	vargs := make([]any, len(args))
+	for i, a := range args {
+		v, err := value.From(a)
+		if err != nil {
+			return nil, nil, newError(ErrSerialize, err, "argument %d", i+1)
+		}
+		vargs[i] = v
+	}
+	if nilKwargs {
+		return vargs, nil, nil
+	}
+	kw := value.NewDict(len(kwargs))
+	keys := make([]string, 0, len(kwargs))
+	for k := range kwargs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v, err := value.From(kwargs[k])
+		if err != nil {
+			return nil, nil, newError(ErrSerialize, err, "keyword argument %s", k)
+		}
+		kw.Append(k, v)
+	}
+	return vargs, kw, nil
+}
+
+func (p *Proxy) invokeRaw(ctx context.Context, method string, args []any, kwargs map[string]any, flags wire.Flags, attr bool) (any, error) {
+	vargs, kw, err := p.encodeArgs(args, kwargs, attr)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		cc, err := p.conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p.mu.Lock()
+		meta, resolved, idem := p.meta, p.resolved, p.idem
+		p.mu.Unlock()
+		if !attr && p.hasMeta && method != "" {
+			if !slices.Contains(meta.Methods, method) {
+				return nil, &RemoteError{Class: "builtins.AttributeError",
+					Args: []any{fmt.Sprintf("remote object '%s' has no exposed attribute or method '%s'", resolved.Object, method)}}
+			}
+			if slices.Contains(meta.Oneway, method) {
+				flags |= wire.FlagOneway
+			}
+		}
+		if attr {
+			name, _ := args[0].(string)
+			if p.hasMeta && !slices.Contains(meta.Attrs, name) {
+				return nil, &RemoteError{Class: "builtins.AttributeError",
+					Args: []any{fmt.Sprintf("remote object '%s' has no exposed attribute '%s'", resolved.Object, name)}}
+			}
+		}
+		call := serial.Call{Object: resolved.Object, Method: method, Args: vargs, Kwargs: kw}
+		res, err := p.roundTrip(ctx, cc, call, flags)
+		var sent *errSent
+		if errors.As(err, &sent) {
+			if attempt == 0 && (p.cfg.RetryNonIdempotent || slices.Contains(idem, method)) && p.cfg.ReconnectAttempts > 0 {
+				continue
+			}
+			return nil, sent.err
+		}
+		return res, err
+	}
+}
+
+// roundTrip encodes a call, sends it and decodes the reply.
+func (p *Proxy) roundTrip(ctx context.Context, cc *clientConn, call serial.Call, flags wire.Flags) (any, error) {
+	data, err := serial.EncodeCall(p.codec, nil, call)
+	if err != nil {
+		return nil, newError(ErrSerialize, err, "cannot serialize call")
+	}
+	m := &wire.Message{Type: wire.MsgInvoke, Flags: flags, SerializerID: p.codec.ID(), Data: data}
+	addOutgoingAnnotations(ctx, m)
+	reply, err := cc.roundTrip(ctx, m, p.cfg.Timeout)
+	if err != nil || reply == nil {
+		return nil, err
+	}
+	return p.decodeReply(ctx, cc, reply)
+}
+
+func addOutgoingAnnotations(ctx context.Context, m *wire.Message) {
+	if anns := annotationsFrom(ctx); len(anns) > 0 {
+		keys := make([]string, 0, len(anns))
+		for k := range anns {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if len(k) == 4 {
+				m.Annotations = append(m.Annotations, wire.Annotation{Key: k, Value: anns[k]})
+			}
+		}
+	}
+	if id, ok := correlationFrom(ctx); ok {
+		m.Annotations = append(m.Annotations, wire.Annotation{Key: "CORR", Value: id[:]})
+	}
+}
+
+func (p *Proxy) decodeReply(ctx context.Context, cc *clientConn, reply *wire.Message) (any, error) {
+	if reply.SerializerID != p.codec.ID() {
+		cc.close(newError(ErrProtocol, nil, "reply serializer mismatch"))
+		return nil, newError(ErrProtocol, nil, "invoke: reply serializer %d, want %d", reply.SerializerID, p.codec.ID())
+	}
+	v, err := p.codec.Unmarshal(reply.Data, cc.c.Policy().SerialLimits())
+	if err != nil {
+		return nil, newError(ErrSerialize, err, "cannot decode reply")
+	}
+	if ri, ok := replyAnnotationsSink(ctx); ok {
+		for _, a := range reply.Annotations {
+			ri[a.Key] = a.Value
+		}
+	}
+	if reply.Flags&wire.FlagItemStreamResult != 0 {
+		id, ok := reply.Annotation("STRM")
+		if !ok {
+			return nil, newError(ErrProtocol, nil, "result of call is an iterator, but streaming is off")
+		}
+		return &RemoteIterator{p: p, cc: cc, id: string(id)}, nil
+	}
+	if reply.Flags&wire.FlagException != 0 {
+		return nil, exceptionError(v)
+	}
+	return v, nil
+}
+
+func exceptionError(v any) error {
+	if x, ok := value.ParseException(v); ok {
+		return remoteErrorFrom(x)
+	}
+	return newError(ErrProtocol, nil, "exception reply without an exception (%T)", v)
+}
+
+type replySinkKey struct{}
+
+// WithReplyAnnotations returns a context that collects the annotations of
+// the replies to calls made with it into sink.
+func WithReplyAnnotations(ctx context.Context, sink map[string][]byte) context.Context {
+	return context.WithValue(ctx, replySinkKey{}, sink)
+}
+
+func replyAnnotationsSink(ctx context.Context) (map[string][]byte, bool) {
+	m, ok := ctx.Value(replySinkKey{}).(map[string][]byte)
+	return m, ok
+}

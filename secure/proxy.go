@@ -1,0 +1,391 @@
+package secure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/flintrpc/flint/policy"
+	"github.com/flintrpc/flint/serial"
+	"github.com/flintrpc/flint/serial/codecs"
+	"github.com/flintrpc/flint/transport"
+	"github.com/flintrpc/flint/value"
+	"github.com/flintrpc/flint/wire"
+)
+
+// Resolver turns a PYRONAME or PYROMETA URI into a PYRO URI. The naming
+// package provides one backed by a name server.
+type Resolver interface {
+	Resolve(ctx context.Context, u URI) (URI, error)
+}
+
+// ProxyConfig configures a Proxy. The zero value uses the secure default
+// policy (which needs TLS material) and serpent.
+type ProxyConfig struct {
+	// Policy is the gate for the proxy's connections; nil means the
+	// daemon's policy when the proxy was received inside a call, else
+	// &policy.Policy{}.
+	Policy *policy.Policy
+	// Serializer is the serializer name; default "serpent".
+	Serializer string
+	// Serializers are the codecs available; nil means codecs.Registry().
+	Serializers *serial.Registry
+	// Handshake is the data sent in the Pyro4 connect handshake; default
+	// "hello".
+	Handshake any
+	// Timeout bounds each call that has no ctx deadline; 0 means none.
+	Timeout time.Duration
+	// ServerName overrides the name verified in the daemon's certificate.
+	ServerName string
+	// Resolver resolves PYRONAME and PYROMETA URIs.
+	Resolver Resolver
+	// ReconnectAttempts is how often a broken connection is re-dialled on
+	// the next call (with doubling backoff from ReconnectBackoff); default
+	// 3 attempts from 100ms. A negative value disables reconnection.
+	ReconnectAttempts int
+	ReconnectBackoff  time.Duration
+	// RetryNonIdempotent re-sends any call whose connection broke after
+	// the request was sent. Off by default: only methods the daemon marked
+	// idempotent are re-sent.
+	RetryNonIdempotent bool
+	// Compression turns on Pyro4's zlib compression of requests.
+	Compression bool
+}
+
+// Proxy calls the methods of one remote object. It is safe for concurrent
+// use: against a flint daemon concurrent calls are pipelined on one
+// connection; against a Pyro4 daemon they take turns, as Pyro4 answers in
+// order.
+type Proxy struct {
+	uri   URI
+	cfg   ProxyConfig
+	codec serial.Serializer
+
+	mu       sync.Mutex
+	cc       *clientConn
+	resolved URI
+	meta     Metadata
+	idem     []string
+	hasMeta  bool
+	closed   bool
+	seq      uint16
+}
+
+// NewProxy returns a proxy for uri (a string or a URI). It connects lazily,
+// on the first call; use Connect to connect now.
+func NewProxy(uri any, cfg ProxyConfig) (*Proxy, error) {
+	var u URI
+	switch x := uri.(type) {
+	case string:
+		var err error
+		if u, err = ParseURI(x); err != nil {
+			return nil, err
+		}
+	case URI:
+		u = x
+	default:
+		return nil, fmt.Errorf("%w: NewProxy needs a string or URI, got %T", ErrInvalidURI, uri)
+	}
+	if cfg.Serializer == "" {
+		cfg.Serializer = "serpent"
+	}
+	if cfg.Serializers == nil {
+		cfg.Serializers = codecs.Registry()
+	}
+	codec, err := cfg.Serializers.ByName(cfg.Serializer)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Handshake == nil {
+		cfg.Handshake = "hello"
+	}
+	if cfg.ReconnectAttempts == 0 {
+		cfg.ReconnectAttempts = 3
+	}
+	if cfg.ReconnectBackoff <= 0 {
+		cfg.ReconnectBackoff = 100 * time.Millisecond
+	}
+	return &Proxy{uri: u, cfg: cfg, codec: codec}, nil
+}
+
+// Dial returns a proxy that is already connected.
+func Dial(ctx context.Context, uri any, cfg ProxyConfig) (*Proxy, error) {
+	p, err := NewProxy(uri, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Connect(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// URI returns the proxy's URI as given (a PYRONAME stays a PYRONAME).
+func (p *Proxy) URI() URI { return p.uri }
+
+// Metadata returns what the remote object exposes, as learned at connect.
+func (p *Proxy) Metadata() Metadata {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.meta
+}
+
+// Connect connects now (if not connected) and does the handshake.
+func (p *Proxy) Connect(ctx context.Context) error {
+	_, err := p.conn(ctx)
+	return err
+}
+
+// Close closes the connection. A closed proxy cannot be used again.
+func (p *Proxy) Close() error {
+	p.mu.Lock()
+	cc := p.cc
+	p.cc, p.closed = nil, true
+	p.mu.Unlock()
+	if cc != nil {
+		cc.close(newError(ErrConnectionClosed, nil, "proxy closed"))
+	}
+	return nil
+}
+
+func (p *Proxy) policyFor(ctx context.Context) *policy.Policy {
+	if p.cfg.Policy != nil {
+		return p.cfg.Policy
+	}
+	if pol, ok := ctx.Value(daemonPolicyKey{}).(*policy.Policy); ok {
+		return pol
+	}
+	return defaultPolicy()
+}
+
+var (
+	defPolOnce sync.Once
+	defPol     *policy.Policy
+)
+
+func defaultPolicy() *policy.Policy {
+	defPolOnce.Do(func() {
+		p, err := policy.FromEnv(nil)
+		if err != nil {
+			p = &policy.Policy{}
+		}
+		defPol = p
+	})
+	return defPol
+}
+
+type daemonPolicyKey struct{}
+
+// conn returns a live connection, dialling (and re-dialling after a break)
+// as needed.
+func (p *Proxy) conn(ctx context.Context) (*clientConn, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrClosed
+	}
+	if p.cc != nil && !p.cc.dead() {
+		return p.cc, nil
+	}
+	reconnect := p.cc != nil
+	p.cc = nil
+	attempts := 1
+	if reconnect && p.cfg.ReconnectAttempts > 0 {
+		attempts = p.cfg.ReconnectAttempts
+	}
+	backoff := p.cfg.ReconnectBackoff
+	var err error
+	for i := range attempts {
+		if i > 0 {
+			t := time.NewTimer(backoff)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctxError(ctx)
+			case <-t.C:
+			}
+			backoff *= 2
+		}
+		var cc *clientConn
+		if cc, err = p.dial(ctx); err == nil {
+			p.cc = cc
+			return cc, nil
+		}
+		var re *RemoteError
+		if errors.As(err, &re) || errors.Is(err, ErrSecurity) || policy.IsRefusal(err) {
+			break // refused, not a transient failure
+		}
+	}
+	return nil, err
+}
+
+func (p *Proxy) dial(ctx context.Context) (*clientConn, error) {
+	target := p.uri
+	if target.Protocol != ProtoPyro {
+		if p.cfg.Resolver == nil {
+			return nil, newError(ErrNaming, nil, "cannot resolve %s: no name server resolver configured", target)
+		}
+		var err error
+		if target, err = p.cfg.Resolver.Resolve(ctx, p.uri); err != nil {
+			return nil, err
+		}
+	}
+	ep, err := endpointFor(target)
+	if err != nil {
+		return nil, err
+	}
+	pol := p.policyFor(ctx)
+	c, err := policy.Dial(ctx, pol, ep, policy.DialOptions{ServerName: p.cfg.ServerName})
+	if err != nil {
+		if policy.IsRefusal(err) {
+			return nil, newError(ErrSecurity, err, "cannot connect to %s", target.Location())
+		}
+		return nil, newError(ErrCommunication, err, "cannot connect to %s", target.Location())
+	}
+	if p.cfg.Compression {
+		c.SetCompression(true)
+	}
+	cc, meta, idem, err := handshake(ctx, c, p.codec, p.cfg.Handshake, target.Object, p.seq)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	p.resolved, p.meta, p.idem, p.hasMeta = target, meta, idem, true
+	return cc, nil
+}
+
+func endpointFor(u URI) (transport.Endpoint, error) {
+	if u.Sockname != "" {
+		return transport.Endpoint{Network: "unix", Address: u.Sockname}, nil
+	}
+	if u.Host == "" {
+		return transport.Endpoint{}, fmt.Errorf("%w: %s has no location", ErrInvalidURI, u)
+	}
+	return transport.ParseLocation(u.Location())
+}
+
+func ctxError(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return newError(ErrTimeout, ctx.Err(), "call timed out")
+	}
+	return ctx.Err()
+}
+
+// handshake sends CONNECT and reads the reply, then starts the reader.
+func handshake(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs any, object string, seq uint16) (*clientConn, Metadata, []string, error) {
+	var meta Metadata
+	d := value.NewDict(2)
+	hv, err := value.From(hs)
+	if err != nil {
+		return nil, meta, nil, err
+	}
+	d.Append("handshake", hv)
+	d.Append("object", object)
+	data, err := codec.Marshal(nil, d)
+	if err != nil {
+		return nil, meta, nil, newError(ErrSerialize, err, "cannot serialize handshake")
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetReadDeadline(dl)
+		_ = c.SetWriteDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = c.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	msg := &wire.Message{Type: wire.MsgConnect, Flags: wire.FlagMetaOnConnect, Seq: seq, SerializerID: codec.ID(), Data: data}
+	if err := c.WriteMessage(msg); err != nil {
+		return nil, meta, nil, newError(ErrCommunication, err, "sending handshake")
+	}
+	reply, err := c.ReadMessage()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, meta, nil, ctxError(ctx)
+		}
+		return nil, meta, nil, newError(ErrConnectionClosed, err, "reading handshake reply")
+	}
+	_ = c.SetReadDeadline(time.Time{})
+	_ = c.SetWriteDeadline(time.Time{})
+	switch reply.Type {
+	case wire.MsgConnectOK:
+	case wire.MsgConnectFail:
+		return nil, meta, nil, newError(ErrCommunication, nil, "connection rejected, reason: %s", failReason(reply))
+	case wire.MsgPing:
+		if v, ok := reply.Annotation("FERR"); ok {
+			return nil, meta, nil, newError(ErrSecurity, nil, "daemon refused the strong HMAC handshake: %s", v)
+		}
+		fallthrough
+	default:
+		return nil, meta, nil, newError(ErrProtocol, nil, "connect: invalid reply type %s", reply.Type)
+	}
+	if reply.SerializerID != codec.ID() {
+		return nil, meta, nil, newError(ErrProtocol, nil, "connect: reply serializer %d, want %d", reply.SerializerID, codec.ID())
+	}
+	rv, err := codec.Unmarshal(reply.Data, c.Policy().SerialLimits())
+	if err != nil {
+		return nil, meta, nil, newError(ErrSerialize, err, "decoding handshake reply")
+	}
+	if reply.Flags&wire.FlagMetaOnConnect != 0 {
+		rd, ok := rv.(*value.Dict)
+		if !ok {
+			return nil, meta, nil, newError(ErrProtocol, nil, "connect: metadata reply is %T", rv)
+		}
+		mv, _ := rd.GetString("meta")
+		meta = parseMeta(mv)
+		if len(meta.Methods) == 0 && len(meta.Attrs) == 0 && object != DaemonObjectID {
+			return nil, meta, nil, newError(ErrPyro, nil, "remote object doesn't expose any methods or attributes")
+		}
+	}
+	cc := newClientConn(c, seq)
+	var idem []string
+	if f, ok := reply.Annotation(annFlint); ok {
+		for _, feat := range strings.Fields(string(f)) {
+			switch {
+			case feat == "pipeline":
+				cc.pipeline = true
+			case strings.HasPrefix(feat, "idempotent="):
+				idem = strings.Split(strings.TrimPrefix(feat, "idempotent="), ",")
+			}
+		}
+	}
+	go cc.readLoop()
+	return cc, meta, idem, nil
+}
+
+func failReason(m *wire.Message) string {
+	// CONNECTFAIL carries a serialized str: marshal when sent before a
+	// serializer was agreed, else the request's serializer.
+	reg := codecs.Registry()
+	if codec, err := reg.ByID(m.SerializerID); err == nil {
+		if v, err := codec.Unmarshal(m.Data, serial.Limits{MaxBytes: 1 << 16}); err == nil {
+			if s, ok := v.(string); ok {
+				return s
+			}
+			return fmt.Sprint(v)
+		}
+	}
+	return fmt.Sprintf("%q", m.Data)
+}
+
+func parseMeta(v any) Metadata {
+	var m Metadata
+	d, ok := v.(*value.Dict)
+	if !ok {
+		return m
+	}
+	names := func(key string) []string {
+		x, _ := d.GetString(key)
+		var out []string
+		for _, it := range asSeq(x) {
+			if s, ok := it.(string); ok {
+				out = append(out, s)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	m.Methods, m.Oneway, m.Attrs = names("methods"), names("oneway"), names("attrs")
+	return m
+}

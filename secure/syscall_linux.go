@@ -1,0 +1,5 @@
+package secure
+
+import "syscall"
+
+var syscallEMFILE = syscall.EMFILE
