@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flintrpc/flint/policy"
+	"github.com/flintrpc/flint/value"
 )
 
 // insecure returns a plaintext policy, as used with plain Pyro4 peers.
@@ -46,3 +47,5 @@ func ctxT(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+func bindTo(v any, ptr any) error { return value.Bind(v, ptr) }
