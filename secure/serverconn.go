@@ -840,10 +840,10 @@ func (sc *serverConn) batch(ctx context.Context, codec serial.Serializer, m *wir
 				sub.Args = a
 			}
 			sub.Kwargs, _ = triple[2].(*value.Dict)
-			subInfo := *info
-			subInfo.Method = name
-			sctx := context.WithValue(ctx, callInfoKey{}, &subInfo)
-			res, err = sc.dispatch(sctx, &subInfo, sub)
+			subInfo := &CallInfo{Peer: info.Peer, Object: info.Object, Method: name, CorrelationID: info.CorrelationID,
+				Annotations: info.Annotations, Session: info.Session}
+			sctx := context.WithValue(ctx, callInfoKey{}, subInfo)
+			res, err = sc.dispatch(sctx, subInfo, sub)
 			if st, ok := res.(*stream); ok {
 				st.close()
 				res, err = nil, newError(ErrProtocol, nil, "batch results cannot be streamed")
