@@ -139,6 +139,8 @@ def rvalue(r, depth=0):
             re_ = 1.0
         if im != im:
             im = -2.0
+        if im == 0:
+            im = 0.0  # serpent writes -0.0j as "+-0.0j", which it cannot read
         return complex(re_, im)
     if c in (5, 6):
         return rstr(r)
