@@ -41,7 +41,7 @@ func TestEncode(t *testing.T) {
 		{complex(1, math.Copysign(0, -1)), "(1.0-0.0j)"},
 		{[]any{"it's", "both ' \"", "\x00\x1f\x7f\u0080\u00ff\u0100\uffff\U0010ffff", "tab\there"},
 			`["it's",'both \' "','\x00\x1f\x7f\x80ÿĀ\uffff\U0010ffff','tab\there']`},
-		{time.Date(2024, 1, 2, 3, 4, 5, 6999, time.FixedZone("", -(5*3600 + 30*60))), "'2024-01-02T03:04:05.000006-05:30'"},
+		{time.Date(2024, 1, 2, 3, 4, 5, 6999, time.FixedZone("", -(5*3600+30*60))), "'2024-01-02T03:04:05.000006-05:30'"},
 		{time.Date(1, 1, 1, 0, 0, 0, 0, time.FixedZone("", 30)), "'0001-01-01T00:00:00+00:00:30'"},
 		{time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("", -30)), "'9999-12-31T23:59:59.999999-00:00:30'"},
 		{time.Date(2024, 6, 1, 12, 0, 0, 0, time.Local), "'2024-06-01T12:00:00'"},

@@ -94,7 +94,9 @@ func TestSyntaxMatchesPython(t *testing.T) {
 	runPy(t, map[string]any{"op": "loads", "payloads": payloads}, &res)
 	require.Len(t, res, len(syntaxCorpus))
 	refused, accepted, deviated := 0, 0, 0
-	defer func() { t.Logf("python refused %d, accepted %d; %d documented deviations", refused, accepted, deviated) }()
+	defer func() {
+		t.Logf("python refused %d, accepted %d; %d documented deviations", refused, accepted, deviated)
+	}()
 	for i, src := range syntaxCorpus {
 		got, err := codec.Unmarshal([]byte(src), serial.Limits{})
 		if res[i].Error != "" {
