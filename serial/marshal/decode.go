@@ -88,7 +88,7 @@ func newDecoder(data []byte, lim serial.Limits) *decoder {
 }
 
 func (d *decoder) malformed(off int, format string, args ...any) error {
-	return errorf(serial.ErrMalformed, "at offset %d: %s", off, sprintf(format, args...))
+	return errorf(serial.ErrMalformed, "at offset %d: "+format, append([]any{off}, args...)...)
 }
 
 func (d *decoder) truncated(off int, what string) error {
@@ -564,7 +564,7 @@ func (d *decoder) latin1(b []byte) (string, error) {
 // sequence decodes the n items of a tuple or list.
 func (d *decoder) sequence(flag bool, n int, tuple bool) (any, bool, error) {
 	idx := d.reserve(flag)
-	items0, bytes0 := d.items, d.bytes
+	items0, bytes0 := d.items-n, d.bytes // the caller has charged the n items
 	saved, err := d.enter()
 	if err != nil {
 		return nil, false, err
@@ -646,7 +646,7 @@ func (d *decoder) dict(flag bool) (any, bool, error) {
 // set decodes the n elements of a set or frozenset, merging equal ones.
 func (d *decoder) set(flag bool, n int, frozen bool) (any, bool, error) {
 	idx := d.reserve(flag)
-	items0, bytes0 := d.items, d.bytes
+	items0, bytes0 := d.items-n, d.bytes // the caller has charged the n items
 	saved, err := d.enter()
 	if err != nil {
 		return nil, false, err

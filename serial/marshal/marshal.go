@@ -53,5 +53,5 @@ func (*Codec) Unmarshal(data []byte, lim serial.Limits) (any, error) {
 
 // errorf wraps sentinel with a marshal-specific message.
 func errorf(sentinel error, format string, args ...any) error {
-	return fmt.Errorf("%w: marshal: %s", sentinel, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: marshal: "+format, append([]any{sentinel}, args...)...)
 }

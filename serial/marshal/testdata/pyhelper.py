@@ -122,27 +122,33 @@ def rand_scalar(r, codec, hashable):
     if k == 2:
         return rand_int(r)
     if k == 3:
-        return rand_float(r)
+        f = rand_float(r)
+        while hashable and f != f:  # NaN keys never compare equal
+            f = rand_float(r)
+        return f
     if k in (4, 5):
         s = rand_str(r)
         if codec == "marshal" and r.random() < 0.3:
             s = sys.intern(s)
         return s
     if k == 6:
-        return complex(rand_float(r), rand_float(r))
+        z = complex(rand_float(r), rand_float(r))
+        return complex(1, 1) if hashable and z != z else z
     return bytes(r.getrandbits(8) for _ in range(r.randrange(20)))
 
 
 def rand_value(r, codec, depth, pool, hashable=False):
-    if codec == "marshal" and pool and r.random() < 0.15:
-        cand = [p for p in pool if not hashable or is_hashable(p)]
+    """pool = (any_values, hashable_values): earlier values to share, so
+    that marshal writes FLAG_REF and back-references."""
+    if codec == "marshal" and r.random() < 0.15:
+        cand = pool[1] if hashable else pool[0]
         if cand:
-            return r.choice(cand)
+            return r.choice(cand[-50:])
     if depth <= 0 or r.random() < 0.45:
         v = rand_scalar(r, codec, hashable)
     else:
         n = r.randrange(6)
-        if r.random() < 0.02:
+        if depth == 1 and r.random() < 0.05:
             n = 260
         kinds = ["list", "dict"] if codec == "json" else ["list", "dict", "tuple", "set", "frozenset"]
         if hashable:
@@ -164,7 +170,9 @@ def rand_value(r, codec, depth, pool, hashable=False):
                     key = rand_value(r, codec, depth - 1, pool, True)
                 v[key] = rand_value(r, codec, depth - 1, pool)
     if codec == "marshal":
-        pool.append(v)
+        pool[0].append(v)
+        if is_hashable(v):
+            pool[1].append(v)
     return v
 
 
@@ -180,8 +188,7 @@ def gen(codec, seed, count):
     r = random.Random(seed)
     out = []
     for _ in range(count):
-        pool = []
-        v = rand_value(r, codec, 4, pool)
+        v = rand_value(r, codec, 4, ([], []))
         if codec == "marshal":
             data = marshal.dumps(v, r.choice([4, 4, 4, 3, 2, 1, 0]))
         else:
@@ -194,7 +201,7 @@ def main():
     # Hostile inputs can make marshal.loads allocate huge tuples; cap the
     # address space so that this fails with MemoryError instead.
     import resource
-    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
     sys.setrecursionlimit(10000)
     req = json.load(sys.stdin)
     cmd = req["cmd"]
