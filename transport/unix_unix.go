@@ -79,6 +79,14 @@ func listenUnixPath(ctx context.Context, path string, mode os.FileMode, group *i
 			return fail("chown", err, true)
 		}
 	}
+	// Record which file is ours, after chmod/chown changed its ctime.
+	if err := unix.Lstat(path, &st); err != nil {
+		return fail("stat", err, false)
+	}
+	id := fileIDOf(&st)
+	if !id.isSocket {
+		return fail("stat", ErrNotSocket, false)
+	}
 	if err := unix.Listen(fd, listenBacklog); err != nil {
 		return fail("listen", err, true)
 	}
@@ -95,7 +103,7 @@ func listenUnixPath(ctx context.Context, path string, mode os.FileMode, group *i
 		unix.Unlink(path)
 		return nil, fmt.Errorf("transport: listen on unix:%s: unexpected listener %T", path, ln)
 	}
-	return &unixListener{UnixListener: ul, path: path, dev: uint64(st.Dev), ino: uint64(st.Ino)}, nil
+	return &unixListener{UnixListener: ul, path: path, id: id}, nil
 }
 
 // clearStale makes room for a new socket at path: nothing there is fine; a
@@ -134,9 +142,27 @@ func clearStale(ctx context.Context, path string) error {
 // the path is still the one it created.
 type unixListener struct {
 	*net.UnixListener
-	path     string
-	dev, ino uint64
-	once     sync.Once
+	path string
+	id   fileID
+	once sync.Once
+}
+
+// fileID tells one file from another, even when an inode number is reused
+// (the change time differs).
+type fileID struct {
+	dev, ino            uint64
+	ctimeSec, ctimeNsec int64
+	isSocket            bool
+}
+
+func fileIDOf(st *unix.Stat_t) fileID {
+	return fileID{
+		dev:       uint64(st.Dev),
+		ino:       uint64(st.Ino),
+		ctimeSec:  int64(st.Ctim.Sec),
+		ctimeNsec: int64(st.Ctim.Nsec),
+		isSocket:  st.Mode&unix.S_IFMT == unix.S_IFSOCK,
+	}
 }
 
 // Close removes the socket file (if it is still ours) and closes the
@@ -144,7 +170,7 @@ type unixListener struct {
 func (l *unixListener) Close() error {
 	l.once.Do(func() {
 		var st unix.Stat_t
-		if unix.Lstat(l.path, &st) == nil && uint64(st.Dev) == l.dev && uint64(st.Ino) == l.ino {
+		if unix.Lstat(l.path, &st) == nil && fileIDOf(&st) == l.id {
 			unix.Unlink(l.path)
 		}
 	})
