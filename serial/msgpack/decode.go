@@ -36,7 +36,22 @@ type decoder struct {
 	depth int
 	items int
 	bytes int
+
+	// text is a string copy of a small input, made at the first str, so
+	// that every str of the payload is a substring of one allocation.
+	text string
+	// slab backs small arrays, so that a payload of many short arrays does
+	// not pay one allocation each.
+	slab []any
 }
+
+// Allocation batching for small inputs and arrays. A decoded value may keep
+// a whole text copy or slab alive, so both are kept small.
+const (
+	smallInput = 4096 // inputs up to this size share one string copy
+	slabArray  = 16   // arrays up to this length come from the slab
+	slabSize   = 64   // elements per slab
+)
 
 func (d *decoder) malformed(what string) error {
 	return fmt.Errorf("%w: msgpack: %s at offset %d", serial.ErrMalformed, what, d.pos)
@@ -222,7 +237,13 @@ func (d *decoder) str(n int) (any, error) {
 		d.pos -= n
 		return nil, d.malformed("str is not valid UTF-8")
 	}
-	return string(b), nil
+	if len(d.data) > smallInput || n == 0 {
+		return string(b), nil
+	}
+	if d.text == "" {
+		d.text = string(d.data)
+	}
+	return d.text[d.pos-n : d.pos], nil
 }
 
 // container checks a container header announcing n elements, each at least
@@ -247,7 +268,17 @@ func (d *decoder) arrayN(n int) (any, error) {
 		return nil, err
 	}
 	d.depth--
-	a := make([]any, n)
+	var a []any
+	if n <= slabArray && n > 0 {
+		if len(d.slab) < n {
+			// Every element still to come needs a byte of input, so a
+			// slab larger than what remains would be wasted.
+			d.slab = make([]any, min(slabSize, len(d.data)-d.pos))
+		}
+		a, d.slab = d.slab[:n:n], d.slab[n:]
+	} else {
+		a = make([]any, n)
+	}
 	for i := range a {
 		v, err := d.value()
 		if err != nil {

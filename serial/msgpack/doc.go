@@ -68,9 +68,17 @@
 //
 // Ext 0x31 must hold an optional sign and at most 4300 decimal digits (the
 // int_max_str_digits limit of CPython 3.11, which also bounds the work of
-// converting it); the encoder refuses larger ints for the same reason. Ext
-// 0x32 must give a time within Python's datetime range (years 1 to 9999),
-// rounded to the microsecond half to even as datetime.fromtimestamp does.
-// time.Time values carry a zone, but the wire has none: the peer sees the
-// same instant as a naive datetime in its own local zone.
+// converting it); the encoder refuses larger ints for the same reason.
+//
+// Ext 0x32 must give a time within Python's datetime range (years 1 to 9999
+// in time.Local), rounded to the microsecond half to even as
+// datetime.fromtimestamp does. msgpack timestamps (ext -1) must be in that
+// range too, and the encoder refuses a time.Time that the peer could not
+// read back. time.Time values carry a zone, but the wire has none: the peer
+// sees the same instant as a naive datetime in its own local zone.
+//
+// python msgpack refuses ext codes below 0 other than -1, so a value.Ext
+// with such a code cannot reach a Python peer. The encoder writes a
+// value.Ext with a code Pyro4 maps (0x30 to 0x33) as it is; its data must
+// then be what the decoder expects for that code.
 package msgpack

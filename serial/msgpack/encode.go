@@ -84,8 +84,12 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case *value.Dict:
 		return appendMap(b, x, depth)
 	case time.Time:
+		ts := timestamp(x)
+		if _, err := fromTimestamp(ts); err != nil { // what the peer will do
+			return b, unsupported("time %v: %v", x, err)
+		}
 		var p [8]byte
-		binary.LittleEndian.PutUint64(p[:], math.Float64bits(timestamp(x)))
+		binary.LittleEndian.PutUint64(p[:], math.Float64bits(ts))
 		return appendExt(b, extDatetime, p[:])
 	case value.Date:
 		o, err := ordinal(x)

@@ -122,10 +122,17 @@ func fromTimestamp(ts float64) (time.Time, error) {
 		sec--
 	}
 	t := time.Unix(int64(sec), int64(us)*1000).In(time.Local)
-	if y := t.Year(); y < 1 || y > 9999 {
+	if !inDatetimeRange(t) {
 		return time.Time{}, fmt.Errorf("timestamp %v is outside years 1..9999", ts)
 	}
 	return t, nil
+}
+
+// inDatetimeRange reports whether t, in its own zone, is within Python's
+// datetime range.
+func inDatetimeRange(t time.Time) bool {
+	y := t.Year()
+	return y >= 1 && y <= 9999
 }
 
 // timestamp returns the float64 POSIX time Python's datetime.timestamp()
@@ -172,5 +179,9 @@ func decodeTimestamp(data []byte) (time.Time, error) {
 	if nsec > 999999999 {
 		return time.Time{}, fmt.Errorf("timestamp nanoseconds %d out of range", nsec)
 	}
-	return time.Unix(sec, int64(nsec)).UTC(), nil
+	t := time.Unix(sec, int64(nsec)).UTC()
+	if !inDatetimeRange(t.In(time.Local)) {
+		return time.Time{}, fmt.Errorf("timestamp %d is outside years 1..9999", sec)
+	}
+	return t, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"testing"
 
@@ -15,41 +16,67 @@ import (
 	"github.com/flintrpc/flint/value"
 )
 
-// sameOrdered is value.Equal that also requires dict items in the same
-// order, since the codec promises to keep wire order.
-func sameOrdered(a, b any) bool {
-	switch x := a.(type) {
-	case *value.Dict:
-		y, ok := b.(*value.Dict)
-		if !ok || x.Len() != y.Len() {
-			return false
-		}
-		for i := range x.Items {
-			if !sameOrdered(x.Items[i].Key, y.Items[i].Key) || !sameOrdered(x.Items[i].Value, y.Items[i].Value) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		return ok && sameSeq(x, y)
-	case value.Tuple:
-		y, ok := b.(value.Tuple)
-		return ok && sameSeq(x, y)
-	}
-	return value.Equal(a, b)
+// diff describes the first difference between want and got, or returns ""
+// when they are value.Equal and their dicts have the same item order (the
+// codec promises to keep wire order).
+func diff(want, got any) string {
+	return diffAt("value", want, got)
 }
 
-func sameSeq(a, b []any) bool {
-	if len(a) != len(b) {
-		return false
+func diffAt(path string, want, got any) string {
+	switch w := want.(type) {
+	case *value.Dict:
+		g, ok := got.(*value.Dict)
+		if !ok || w.Len() != g.Len() {
+			return fmt.Sprintf("%s: want dict of %d, got %T %v", path, w.Len(), got, shortValue(got))
+		}
+		for i := range w.Items {
+			p := fmt.Sprintf("%s.items[%d]", path, i)
+			if d := diffAt(p+".key", w.Items[i].Key, g.Items[i].Key); d != "" {
+				return d
+			}
+			if d := diffAt(p+".value", w.Items[i].Value, g.Items[i].Value); d != "" {
+				return d
+			}
+		}
+		return ""
+	case []any:
+		g, ok := got.([]any)
+		if !ok {
+			return fmt.Sprintf("%s: want list, got %T %v", path, got, shortValue(got))
+		}
+		return diffSeq(path, w, g)
+	case value.Tuple:
+		g, ok := got.(value.Tuple)
+		if !ok {
+			return fmt.Sprintf("%s: want tuple, got %T %v", path, got, shortValue(got))
+		}
+		return diffSeq(path, w, g)
 	}
-	for i := range a {
-		if !sameOrdered(a[i], b[i]) {
-			return false
+	if !value.Equal(want, got) {
+		return fmt.Sprintf("%s: want %T %v, got %T %v", path, want, shortValue(want), got, shortValue(got))
+	}
+	return ""
+}
+
+func diffSeq(path string, w, g []any) string {
+	if len(w) != len(g) {
+		return fmt.Sprintf("%s: want %d items, got %d", path, len(w), len(g))
+	}
+	for i := range w {
+		if d := diffAt(fmt.Sprintf("%s[%d]", path, i), w[i], g[i]); d != "" {
+			return d
 		}
 	}
-	return true
+	return ""
+}
+
+func shortValue(v any) string {
+	s := fmt.Sprintf("%#v", v)
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
 }
 
 type expectedVector struct {
@@ -92,7 +119,7 @@ func TestVectors(t *testing.T) {
 			require.NoError(t, err)
 			want, ok := expected[vec.Name]
 			require.True(t, ok, "no expected value")
-			require.Truef(t, sameOrdered(want, got), "decoded %#v\nwant %#v", got, want)
+			require.Empty(t, diff(want, got))
 
 			enc, err := c.Marshal(nil, got)
 			require.NoError(t, err)
