@@ -308,22 +308,24 @@ func Client(ctx context.Context, p *Policy, raw net.Conn, network string, opts D
 		raw.Close()
 		return nil, fmt.Errorf("%w: daemon's unix peer %s is not on the uid/gid allow-list", ErrRefused, c.identity.String())
 	}
-	if p.clientTLS != nil {
-		cfg := p.clientTLS.Clone()
-		if opts.ServerName != "" {
-			cfg.ServerName = opts.ServerName
-		}
-		if cfg.ServerName == "" && network == "tcp" {
+	if p.hasClientTLS() {
+		name := opts.ServerName
+		if name == "" && network == "tcp" {
 			if h, _, err := net.SplitHostPort(raw.RemoteAddr().String()); err == nil {
-				cfg.ServerName = h
+				name = h
 			}
 		}
-		if cfg.ServerName == "" {
-			cfg.ServerName = "localhost"
+		if name == "" {
+			name = "localhost"
+		}
+		cfg, err := p.clientConfig(name)
+		if err != nil {
+			raw.Close()
+			return nil, err
 		}
 		tc := tls.Client(raw, cfg)
 		hctx, cancel := context.WithDeadline(ctx, deadline)
-		err := tc.HandshakeContext(hctx)
+		err = tc.HandshakeContext(hctx)
 		cancel()
 		if err != nil {
 			raw.Close()

@@ -120,7 +120,42 @@ type Policy struct {
 	hmacMode   HMACMode
 	logger     hclog.Logger
 	insecureLg sync.Once
+	reloader   *certs.Reloader
+	cliMu      sync.Mutex
+	cliByName  map[string]*tls.Config
 }
+
+// clientConfig returns the TLS client configuration for a daemon name, or
+// nil when the policy has no client TLS material. Configurations are cached
+// per name so TLS sessions are resumed.
+func (p *Policy) clientConfig(name string) (*tls.Config, error) {
+	if p.clientTLS != nil {
+		cfg := p.clientTLS.Clone()
+		if cfg.ServerName == "" {
+			cfg.ServerName = name
+		}
+		return cfg, nil
+	}
+	if p.reloader == nil {
+		return nil, nil
+	}
+	p.cliMu.Lock()
+	defer p.cliMu.Unlock()
+	if cfg, ok := p.cliByName[name]; ok {
+		return cfg, nil
+	}
+	cfg, err := p.reloader.ClientConfig(name)
+	if err != nil {
+		return nil, err
+	}
+	if p.cliByName == nil {
+		p.cliByName = map[string]*tls.Config{}
+	}
+	p.cliByName[name] = cfg
+	return cfg, nil
+}
+
+func (p *Policy) hasClientTLS() bool { return p.clientTLS != nil || p.reloader != nil }
 
 // Errors the gate returns, wrapped with detail.
 var (
@@ -167,15 +202,11 @@ func (p *Policy) init() error {
 		}
 		p.serverTLS, p.clientTLS = p.ServerTLS, p.ClientTLS
 		if p.TLS != (certs.Files{}) {
-			if p.serverTLS == nil {
-				if p.serverTLS, p.initErr = certs.ServerConfig(p.TLS); p.initErr != nil {
-					return
-				}
+			if p.reloader, p.initErr = certs.NewReloader(p.TLS); p.initErr != nil {
+				return
 			}
-			if p.clientTLS == nil {
-				if p.clientTLS, p.initErr = certs.ClientConfig(p.TLS, ""); p.initErr != nil {
-					return
-				}
+			if p.serverTLS == nil {
+				p.serverTLS = p.reloader.ServerConfig()
 			}
 		}
 	})
@@ -204,7 +235,7 @@ func (p *Policy) Validate(server bool, network string) error {
 	if network == "unix" && (len(p.UnixUIDs) > 0 || len(p.UnixGIDs) > 0) {
 		return nil
 	}
-	if server && p.serverTLS == nil || !server && p.clientTLS == nil {
+	if server && p.serverTLS == nil || !server && !p.hasClientTLS() {
 		return fmt.Errorf("%w: create certificates with `flint certs init DIR` and set FLINT_TLS_CERT, FLINT_TLS_KEY and FLINT_TLS_CA "+
 			"(or set Policy.TLS); on a Unix socket, allow peers by uid/gid; or, for plain Pyro4 peers on a trusted network only, set FLINT_INSECURE=1",
 			ErrNoTransportSecurity)

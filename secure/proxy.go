@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -54,6 +55,11 @@ type ProxyConfig struct {
 	RetryNonIdempotent bool
 	// Compression turns on Pyro4's zlib compression of requests.
 	Compression bool
+	// Dialer, when set, makes the connection instead of dialling the URI's
+	// location: for socketpairs and other existing connections. Network is
+	// "unix" or "tcp" as the policy should treat the connection.
+	Dialer  func(ctx context.Context) (net.Conn, error)
+	Network string
 }
 
 // Proxy calls the methods of one remote object. It is safe for concurrent
@@ -234,12 +240,26 @@ func (p *Proxy) dial(ctx context.Context) (*clientConn, error) {
 			return nil, err
 		}
 	}
-	ep, err := endpointFor(target)
-	if err != nil {
-		return nil, err
-	}
 	pol := p.policyFor(ctx)
-	c, err := policy.Dial(ctx, pol, ep, policy.DialOptions{ServerName: p.cfg.ServerName})
+	var c *policy.Conn
+	var err error
+	if p.cfg.Dialer != nil {
+		raw, derr := p.cfg.Dialer(ctx)
+		if derr != nil {
+			return nil, newError(ErrCommunication, derr, "cannot connect")
+		}
+		network := p.cfg.Network
+		if network == "" {
+			network = "tcp"
+		}
+		c, err = policy.Client(ctx, pol, raw, network, policy.DialOptions{ServerName: p.cfg.ServerName})
+	} else {
+		ep, eerr := endpointFor(target)
+		if eerr != nil {
+			return nil, eerr
+		}
+		c, err = policy.Dial(ctx, pol, ep, policy.DialOptions{ServerName: p.cfg.ServerName})
+	}
 	if err != nil {
 		if policy.IsRefusal(err) {
 			return nil, newError(ErrSecurity, err, "cannot connect to %s", target.Location())

@@ -40,7 +40,7 @@ type serverConn struct {
 }
 
 func newServerConn(d *Daemon, c *policy.Conn) *serverConn {
-	ctx, cancel := context.WithCancel(d.baseCtx)
+	ctx, cancel := context.WithCancel(context.WithValue(d.baseCtx, daemonPolicyKey{}, d.pol))
 	return &serverConn{d: d, c: c, ctx: ctx, cancel: cancel,
 		callSem:  make(chan struct{}, d.lim.MaxCallsPerConn),
 		oneSem:   make(chan struct{}, d.lim.MaxOnewayPerConn),
@@ -200,8 +200,23 @@ func (sc *serverConn) handshake() bool {
 		sc.failWith(codec, m, "cannot serialize handshake response: "+err.Error())
 		return false
 	}
+	features := flintFeatures
+	if id, _ := obj.(string); id != "" {
+		if e, ok := sc.d.lookup(id); ok {
+			var idem []string
+			for n, mt := range e.typ.methods {
+				if mt.idempotent {
+					idem = append(idem, n)
+				}
+			}
+			if len(idem) > 0 {
+				sort.Strings(idem)
+				features += " idempotent=" + strings.Join(idem, ",")
+			}
+		}
+	}
 	reply.Annotations = append(reply.Annotations, wire.Annotation{Key: "CORR", Value: info.CorrelationID[:]},
-		wire.Annotation{Key: annFlint, Value: []byte(flintFeatures)})
+		wire.Annotation{Key: annFlint, Value: []byte(features)})
 	if sc.d.cfg.Compression {
 		sc.c.SetCompression(true)
 	}
