@@ -24,7 +24,7 @@ func (g *greetingMaker) Hidden() string { return "not exposed" }
 
 type calc struct{}
 
-func (calc) Add(a, b int) int                { return a + b }
+func (calc) Add(a, b int) int { return a + b }
 func (calc) Div(a, b float64) (float64, error) {
 	if b == 0 {
 		return 0, NewRemoteError("builtins.ZeroDivisionError", "division by zero")

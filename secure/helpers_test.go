@@ -13,7 +13,9 @@ import (
 )
 
 // insecure returns a plaintext policy, as used with plain Pyro4 peers.
-func insecure() *policy.Policy { return &policy.Policy{AllowInsecurePlaintext: true, ExposeTracebacks: true} }
+func insecure() *policy.Policy {
+	return &policy.Policy{AllowInsecurePlaintext: true, ExposeTracebacks: true}
+}
 
 // startDaemon starts d serving and stops it when the test ends.
 func startDaemon(t testing.TB, d *Daemon) {

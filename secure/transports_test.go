@@ -115,7 +115,7 @@ func TestEveryTransportUnderSecureDefault(t *testing.T) {
 			go func() { d.ServeConn(ctx, a); close(served) }()
 			used := false
 			p, err := NewProxy("PYRO:greeting@./u:socketpair", ProxyConfig{Policy: cliPol, ServerName: "localhost",
-				Network: map[bool]string{true: "unix", false: "tcp"}[kind == "socketpair"],
+				Network:           map[bool]string{true: "unix", false: "tcp"}[kind == "socketpair"],
 				ReconnectAttempts: -1,
 				Dialer: func(context.Context) (net.Conn, error) {
 					if used {
