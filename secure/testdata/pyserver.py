@@ -32,7 +32,12 @@ class Echo(object):
     def last_fired(self):
         return getattr(self, "fired", None)
 
+import os
+if os.environ.get("PYRO_SSL") == "1":
+    Pyro4.config.SSL = True
 daemon = Pyro4.Daemon(host="127.0.0.1")
+if os.environ.get("PY_HMAC_KEY"):
+    daemon._pyroHmacKey = os.environ["PY_HMAC_KEY"].encode()
 uri = daemon.register(Echo(), "py.echo")
 print("URI", uri, flush=True)
 def watch():
