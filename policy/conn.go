@@ -31,6 +31,7 @@ type Conn struct {
 	release  func()
 	closeMu  sync.Once
 	network  string
+	auth     wire.Authenticator // set in strong and pyro4 modes
 }
 
 // Identity returns what the peer proved: certificate identity, Unix

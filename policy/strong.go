@@ -99,6 +99,7 @@ func strongServer(c *Conn) error {
 		return err
 	}
 	a := &strongAuth{send: auth.NewMessageMAC(s2c), recv: auth.NewMessageMAC(c2s)}
+	c.auth = a
 	c.r.SetAuthenticator(a)
 	c.w.SetAuthenticator(a)
 	return nil
@@ -133,6 +134,7 @@ func strongClient(c *Conn) error {
 		return err
 	}
 	a := &strongAuth{send: auth.NewMessageMAC(c2s), recv: auth.NewMessageMAC(s2c)}
+	c.auth = a
 	c.r.SetAuthenticator(a)
 	c.w.SetAuthenticator(a)
 	return nil
