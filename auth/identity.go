@@ -38,10 +38,10 @@ func IdentityFromCert(c *x509.Certificate) Identity {
 	if c == nil {
 		return Identity{}
 	}
-	sum := sha256.Sum256(c.Raw)
-	id := Identity{
-		CommonName:  c.Subject.CommonName,
-		Fingerprint: hex.EncodeToString(sum[:]),
+	id := Identity{CommonName: c.Subject.CommonName}
+	if len(c.Raw) > 0 { // a certificate that was never encoded has no fingerprint
+		sum := sha256.Sum256(c.Raw)
+		id.Fingerprint = hex.EncodeToString(sum[:])
 	}
 	if len(c.DNSNames) > 0 {
 		id.DNSNames = append([]string(nil), c.DNSNames...)

@@ -82,6 +82,12 @@ func TestIdentityFromCertNoSANs(t *testing.T) {
 	assert.False(t, id.IsAnonymous(), "a certificate fingerprint is an identity")
 }
 
+func TestIdentityFromUnencodedCert(t *testing.T) {
+	id := IdentityFromCert(&x509.Certificate{Subject: pkix.Name{CommonName: "tmpl"}})
+	assert.Equal(t, "tmpl", id.CommonName)
+	assert.Empty(t, id.Fingerprint, "no DER, no fingerprint")
+}
+
 func TestIdentityAnonymous(t *testing.T) {
 	assert.True(t, Identity{}.IsAnonymous())
 	assert.True(t, IdentityFromCert(nil).IsAnonymous())

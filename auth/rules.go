@@ -87,11 +87,32 @@ func (p PeerMatcher) Match(id Identity) bool {
 
 func containsFold(list []string, s string) bool {
 	for _, x := range list {
-		if strings.EqualFold(x, s) {
+		if asciiEqualFold(x, s) {
 			return true
 		}
 	}
 	return false
+}
+
+// asciiEqualFold compares ASCII letters case-insensitively and every other
+// byte exactly (unlike strings.EqualFold, which also folds Unicode).
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 func matchSPIFFE(pattern, id string) bool {

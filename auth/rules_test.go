@@ -69,6 +69,7 @@ func TestPeerMatcher(t *testing.T) {
 		{"dns fold", PeerMatcher{DNSName: "client.example"}, client, true},
 		{"dns second", PeerMatcher{DNSName: "alt.example"}, client, true},
 		{"dns other", PeerMatcher{DNSName: "x.example"}, client, false},
+		{"dns no unicode folding", PeerMatcher{DNSName: "\u212Aey.example"}, Identity{DNSNames: []string{"key.example"}}, false},
 		{"spiffe exact", PeerMatcher{SPIFFEID: "spiffe://org/svc/client"}, client, true},
 		{"spiffe prefix", PeerMatcher{SPIFFEID: "spiffe://org/svc/*"}, client, true},
 		{"spiffe prefix other", PeerMatcher{SPIFFEID: "spiffe://org/db/*"}, client, false},
