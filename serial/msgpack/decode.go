@@ -271,9 +271,9 @@ func (d *decoder) arrayN(n int) (any, error) {
 	var a []any
 	if n <= slabArray && n > 0 {
 		if len(d.slab) < n {
-			// Every element still to come needs a byte of input, so a
-			// slab larger than what remains would be wasted.
-			d.slab = make([]any, min(slabSize, len(d.data)-d.pos))
+			// Every element still to come needs at least a byte of
+			// input, most need two or more; size the slab by that.
+			d.slab = make([]any, max(n, min(slabSize, (len(d.data)-d.pos)/2)))
 		}
 		a, d.slab = d.slab[:n:n], d.slab[n:]
 	} else {
