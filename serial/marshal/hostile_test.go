@@ -34,7 +34,7 @@ func TestLyingLengths(t *testing.T) {
 		}
 		bomb := cat([]byte{code}, le32(0x7fffffff))
 		allocs := testing.AllocsPerRun(100, func() { _, _ = c.Unmarshal(bomb, serial.Limits{}) })
-		assert.LessOrEqual(t, allocs, 10.0, "%q allocations", code)
+		assert.LessOrEqual(t, allocs, 16.0, "%q allocations", code) // the error message only
 		assert.Less(t, bytesPerRun(100, func() { _, _ = c.Unmarshal(bomb, serial.Limits{}) }), 2048.0, "%q bytes allocated", code)
 	}
 	// Negative counts are refused too.
