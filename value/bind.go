@@ -883,13 +883,19 @@ func (c *decCompiler) sliceDecoder(t reflect.Type) (decFn, error) {
 		if depth >= maxDepth {
 			return tooDeep(t, v)
 		}
-		s := reflect.MakeSlice(t, len(items), len(items))
+		if len(items) == 0 {
+			dst.Set(reflect.MakeSlice(t, 0, 0))
+			return nil
+		}
+		// Grow a nil slice in place: one allocation, no slice header box.
+		dst.SetZero()
+		dst.Grow(len(items))
+		dst.SetLen(len(items))
 		for i, it := range items {
-			if err := elem(it, s.Index(i), depth+1); err != nil {
+			if err := elem(it, dst.Index(i), depth+1); err != nil {
 				return inIndex(err, i)
 			}
 		}
-		dst.Set(s)
 		return nil
 	}, nil
 }

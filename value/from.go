@@ -543,7 +543,7 @@ func (c *encCompiler) mapEncoder(t reflect.Type) (encFn, error) {
 		if depth >= maxDepth {
 			return nil, encTooDeep(t)
 		}
-		d := NewDict(n)
+		d := newDictCap(n)
 		if less != nil {
 			keys := src.MapKeys()
 			sort.Slice(keys, func(i, j int) bool { return less(keys[i], keys[j]) })
@@ -602,7 +602,7 @@ func (c *encCompiler) structEncoder(t reflect.Type) (encFn, error) {
 		if depth >= maxDepth {
 			return nil, encTooDeep(t)
 		}
-		d := NewDict(len(fields))
+		d := newDictCap(len(fields))
 		for i := range fields {
 			f := &fields[i]
 			fv, ok := fieldForGet(src, f.index)
@@ -635,6 +635,28 @@ func (c *encCompiler) structEncoder(t reflect.Type) (encFn, error) {
 		}
 		return d, nil
 	}, nil
+}
+
+// newDictCap returns an empty dict with room for n items, allocating the
+// dict and small item arrays together.
+func newDictCap(n int) *Dict {
+	switch {
+	case n <= 4:
+		p := &struct {
+			d Dict
+			a [4]Item
+		}{}
+		p.d.Items = p.a[:0]
+		return &p.d
+	case n <= 8:
+		p := &struct {
+			d Dict
+			a [8]Item
+		}{}
+		p.d.Items = p.a[:0]
+		return &p.d
+	}
+	return NewDict(n)
 }
 
 // fieldForGet returns the field at index, or false when an embedded struct
