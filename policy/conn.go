@@ -69,6 +69,17 @@ func (c *Conn) ReadMessage() (*wire.Message, error) {
 	if c.server {
 		_ = c.raw.SetReadDeadline(now().Add(c.p.limits.IdleTimeout))
 	}
+	return c.read()
+}
+
+// ReadHandshake reads the first message of a daemon connection (the Pyro4
+// CONNECT), within the handshake timeout instead of the idle timeout.
+func (c *Conn) ReadHandshake() (*wire.Message, error) {
+	_ = c.raw.SetReadDeadline(now().Add(c.p.limits.HandshakeTimeout))
+	return c.read()
+}
+
+func (c *Conn) read() (*wire.Message, error) {
 	m, err := c.r.ReadMessage()
 	if err != nil {
 		return nil, err

@@ -137,8 +137,7 @@ func (sc *serverConn) close() {
 
 // handshake answers the Pyro4 CONNECT message.
 func (sc *serverConn) handshake() bool {
-	_ = sc.c.SetReadDeadline(time.Now().Add(sc.d.lim.HandshakeTimeout))
-	m, err := sc.c.ReadMessage()
+	m, err := sc.c.ReadHandshake()
 	if err != nil {
 		var se *policy.SerializerError
 		if errors.As(err, &se) {
@@ -528,7 +527,7 @@ func (sc *serverConn) dispatch(ctx context.Context, info *CallInfo, call serial.
 // rules exist: the protocol needs them.
 func daemonOpen(method string) bool {
 	switch method {
-	case "ping", "get_metadata", "get_next_stream_item", "close_stream":
+	case "ping", "get_metadata", "get_next_stream_item", "close_stream", "registered", "info":
 		return true
 	}
 	return false

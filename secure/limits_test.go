@@ -1,0 +1,218 @@
+package secure
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flintrpc/flint/auth"
+	"github.com/flintrpc/flint/policy"
+	"github.com/flintrpc/flint/serial"
+	"github.com/flintrpc/flint/serial/serpent"
+	"github.com/flintrpc/flint/wire"
+)
+
+// rawClient speaks the wire protocol by hand to a plaintext daemon.
+func rawClient(t *testing.T, d *Daemon) (net.Conn, *wire.Reader, *wire.Writer) {
+	c, err := net.Dial("tcp", d.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c, wire.NewReader(c, wire.Limits{}), wire.NewWriter(c)
+}
+
+func connectRaw(t *testing.T, r *wire.Reader, w *wire.Writer, obj string) {
+	data, err := serpent.New().Marshal(nil, "hello")
+	require.NoError(t, err)
+	require.NoError(t, w.WriteMessage(&wire.Message{Type: wire.MsgConnect, SerializerID: serial.IDSerpent, Data: data}))
+	m, err := r.ReadMessage()
+	require.NoError(t, err)
+	require.Equal(t, wire.MsgConnectOK, m.Type)
+}
+
+// stillServes checks that a fresh, well-behaved client gets served.
+func stillServes(t *testing.T, uri URI, pol *policy.Policy) {
+	t.Helper()
+	p, err := NewProxy(uri, ProxyConfig{Policy: pol})
+	require.NoError(t, err)
+	defer p.Close()
+	s, err := Call[string](ctxT(t), p, "get_fortune", "ok")
+	require.NoError(t, err)
+	assert.Contains(t, s, "Hello, ok.")
+}
+
+func greetingDaemon(t *testing.T, pol *policy.Policy) (*Daemon, URI) {
+	d := newTestDaemon(t, pol)
+	uri, err := d.Register(&greetingMaker{}, ExposeInterface[greeter](), WithID("greeting"))
+	require.NoError(t, err)
+	_, err = d.Register(calc{}, calcMethods, WithID("calc"))
+	require.NoError(t, err)
+	startDaemon(t, d)
+	return d, uri
+}
+
+func TestSerializerOutsideAllowList(t *testing.T) {
+	pol := insecure()
+	pol.Serializers = []string{"serpent"}
+	_, uri := greetingDaemon(t, pol)
+	p, err := NewProxy(uri, ProxyConfig{Policy: insecure(), Serializer: "marshal"})
+	require.NoError(t, err)
+	defer p.Close()
+	_, err = p.Call(ctxT(t), "get_fortune", "x")
+	require.ErrorIs(t, err, ErrCommunication)
+	assert.Contains(t, err.Error(), "serializer that is not accepted: 3")
+	stillServes(t, uri, insecure())
+}
+
+func TestOversizedAndLyingMessages(t *testing.T) {
+	pol := insecure()
+	pol.Limits.MaxMessageSize = 100_000
+	d, uri := greetingDaemon(t, pol)
+	t.Run("big argument", func(t *testing.T) {
+		p, err := NewProxy(uri, ProxyConfig{Policy: insecure(), ReconnectAttempts: -1})
+		require.NoError(t, err)
+		defer p.Close()
+		_, err = p.Call(ctxT(t), "get_fortune", strings.Repeat("x", 200_000))
+		require.ErrorIs(t, err, ErrConnectionClosed)
+	})
+	t.Run("lying length", func(t *testing.T) {
+		c, r, w := rawClient(t, d)
+		connectRaw(t, r, w, "greeting")
+		h := wire.Header{Type: wire.MsgInvoke, DataSize: 0x7fffffff, SerializerID: serial.IDSerpent}
+		h.Checksum = h.ComputeChecksum()
+		_, err := c.Write(h.Append(nil))
+		require.NoError(t, err)
+		_, err = r.ReadMessage()
+		require.Error(t, err, "daemon must close without replying")
+	})
+	t.Run("zlib bomb", func(t *testing.T) {
+		_, r, w := rawClient(t, d)
+		connectRaw(t, r, w, "greeting")
+		var buf bytes.Buffer
+		zw, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
+		_, _ = zw.Write(bytes.Repeat([]byte{' '}, 64<<20))
+		zw.Close()
+		require.Less(t, buf.Len(), 100_000)
+		err := w.WriteMessage(&wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagCompressed, SerializerID: serial.IDSerpent, Data: buf.Bytes()})
+		require.NoError(t, err)
+		_, err = r.ReadMessage()
+		require.Error(t, err)
+	})
+	t.Run("deep nesting", func(t *testing.T) {
+		_, r, w := rawClient(t, d)
+		connectRaw(t, r, w, "greeting")
+		payload := "# serpent utf-8 python3.2\n('calc','echo',(" + strings.Repeat("[", 1000) + strings.Repeat("]", 1000) + ",),{})"
+		require.NoError(t, w.WriteMessage(&wire.Message{Type: wire.MsgInvoke, Seq: 1, SerializerID: serial.IDSerpent, Data: []byte(payload)}))
+		m, err := r.ReadMessage()
+		if err == nil {
+			assert.NotZero(t, m.Flags&wire.FlagException, "a too deep payload must not be dispatched")
+		}
+	})
+	stillServes(t, uri, insecure())
+}
+
+func TestSlowLoris(t *testing.T) {
+	pol := insecure()
+	pol.Limits.MaxConns = 8
+	pol.Limits.MaxConnsPerPeer = 8
+	pol.Limits.HandshakeTimeout = 300 * time.Millisecond
+	d, uri := greetingDaemon(t, pol)
+	var idle []net.Conn
+	for i := range 24 {
+		c, err := net.Dial("tcp", d.Addr().String())
+		require.NoError(t, err)
+		if i%2 == 1 {
+			_, _ = c.Write([]byte("PYRO\x00\x30")) // half a header, then nothing
+		}
+		idle = append(idle, c)
+	}
+	defer func() {
+		for _, c := range idle {
+			c.Close()
+		}
+	}()
+	// A legitimate client is served within its deadline, retrying while
+	// the idle connections hold the slots until the handshake timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var lastErr error
+	for ctx.Err() == nil {
+		p, err := NewProxy(uri, ProxyConfig{Policy: insecure(), ReconnectAttempts: -1})
+		require.NoError(t, err)
+		_, lastErr = Call[string](ctx, p, "get_fortune", "patient")
+		p.Close()
+		if lastErr == nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("legitimate client not served in time: %v", lastErr)
+}
+
+func TestUnixPeerCredentials(t *testing.T) {
+	uid := uint32(os.Getuid())
+	for _, tc := range []struct {
+		name  string
+		uids  []uint32
+		allow bool
+	}{{"allowed uid", []uint32{uid}, true}, {"disallowed uid", []uint32{uid + 1}, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			sock := filepath.Join(t.TempDir(), "helper.sock")
+			// The privilege-separation path: no TLS, no plaintext opt-in.
+			d, err := NewDaemon(DaemonConfig{Unix: sock, Policy: &policy.Policy{UnixUIDs: tc.uids}})
+			require.NoError(t, err)
+			uri, err := d.Register(&greetingMaker{}, ExposeInterface[greeter]())
+			require.NoError(t, err)
+			startDaemon(t, d)
+			p, err := NewProxy(uri, ProxyConfig{Policy: &policy.Policy{UnixUIDs: []uint32{uid}}, ReconnectAttempts: -1})
+			require.NoError(t, err)
+			defer p.Close()
+			_, err = Call[string](ctxT(t), p, "get_fortune", "helper")
+			if tc.allow {
+				require.NoError(t, err)
+			} else {
+				require.Error(t, err)
+			}
+		})
+	}
+	t.Run("unix daemon without rule or TLS refuses to start", func(t *testing.T) {
+		_, err := NewDaemon(DaemonConfig{Unix: filepath.Join(t.TempDir(), "x.sock"), Policy: &policy.Policy{}})
+		require.ErrorIs(t, err, policy.ErrNoTransportSecurity)
+	})
+	t.Run("tcp daemon without TLS refuses to start", func(t *testing.T) {
+		_, err := NewDaemon(DaemonConfig{Host: "127.0.0.1", Policy: &policy.Policy{}})
+		require.ErrorIs(t, err, policy.ErrNoTransportSecurity)
+		assert.Contains(t, err.Error(), "flint certs init")
+	})
+}
+
+func TestAuthorizationRules(t *testing.T) {
+	srv, cli := mtls(t)
+	rule, err := auth.ParseRule("cn=nobody-else:*:*")
+	require.NoError(t, err)
+	srv.Rules = auth.Rules{rule}
+	d := newTestDaemon(t, srv)
+	uri, err := d.Register(&greetingMaker{}, ExposeInterface[greeter](), WithID("greeting"))
+	require.NoError(t, err)
+	startDaemon(t, d)
+	p, err := NewProxy(uri, ProxyConfig{Policy: cli})
+	require.NoError(t, err)
+	defer p.Close()
+	_, err = Call[string](ctxT(t), p, "get_fortune", "x")
+	require.Error(t, err, "a peer without a matching rule is refused")
+	dp, err := NewProxy(d.URIFor(DaemonObjectID), ProxyConfig{Policy: cli})
+	require.NoError(t, err)
+	defer dp.Close()
+	reg, err := dp.Call(ctxT(t), "registered")
+	require.NoError(t, err)
+	assert.Equal(t, []any{DaemonObjectID}, reg, "registered objects are not listed to unauthorized peers")
+}
