@@ -64,9 +64,9 @@ func TestPythonTLSClientToGoDaemon(t *testing.T) {
 			}
 			good()
 			refused := map[string][]string{
-				"no certificate":    pySSLClientEnv(certs.Files{CA: cli.CA}),
-				"another CA":        pySSLClientEnv(otherCli),
-				"expired":           pySSLClientEnv(expired),
+				"no certificate":     pySSLClientEnv(certs.Files{CA: cli.CA}),
+				"another CA":         pySSLClientEnv(otherCli),
+				"expired":            pySSLClientEnv(expired),
 				"plaintext (no SSL)": nil,
 			}
 			for what, env := range refused {
