@@ -117,7 +117,7 @@ func DecodeEntry(b []byte) (Entry, error) {
 	}
 	b = b[1:]
 	str := func() (string, bool) {
-		n, k := binary.Uvarint(b)
+		n, k := uvarint(b)
 		if k <= 0 || n > uint64(len(b)-k) {
 			return "", false
 		}
@@ -129,7 +129,7 @@ func DecodeEntry(b []byte) (Entry, error) {
 	if e.URI, ok = str(); !ok {
 		return Entry{}, fmt.Errorf("%w: bad uri field", ErrCorrupt)
 	}
-	n, k := binary.Uvarint(b)
+	n, k := uvarint(b)
 	if k <= 0 || n > uint64(len(b)-k) { // every tag takes at least one byte
 		return Entry{}, fmt.Errorf("%w: bad tag count", ErrCorrupt)
 	}
@@ -148,6 +148,16 @@ func DecodeEntry(b []byte) (Entry, error) {
 		return Entry{}, fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(b))
 	}
 	return e, nil
+}
+
+// uvarint is binary.Uvarint that also refuses non-minimal encodings, so
+// that every entry has exactly one encoding.
+func uvarint(b []byte) (uint64, int) {
+	n, k := binary.Uvarint(b)
+	if k > 1 && b[k-1] == 0 {
+		return 0, 0
+	}
+	return n, k
 }
 
 // Open returns the storage named by spec, in pyro4-ns's -s syntax:
