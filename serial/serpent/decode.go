@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/flintrpc/flint/serial"
@@ -38,8 +39,38 @@ type parser struct {
 	buf   []byte       // scratch for escaped literals
 }
 
+// parsers are recycled so that the scratch stacks are allocated once.
+var parsers = sync.Pool{New: func() any { return new(parser) }}
+
+// Scratch buffers larger than these are not kept for reuse.
+const (
+	maxPooledStack = 1 << 12
+	maxPooledBuf   = 1 << 16
+)
+
 func decode(data []byte, lim serial.Limits) (any, error) {
-	p := &parser{data: data, lim: lim}
+	p := parsers.Get().(*parser)
+	*p = parser{data: data, lim: lim, stack: p.stack[:0], kv: p.kv[:0], buf: p.buf[:0]}
+	v, err := p.run()
+	// After an error the stacks may still hold values: drop them.
+	clear(p.stack)
+	clear(p.kv)
+	if cap(p.stack) > maxPooledStack {
+		p.stack = nil
+	}
+	if cap(p.kv) > maxPooledStack {
+		p.kv = nil
+	}
+	if cap(p.buf) > maxPooledBuf {
+		p.buf = nil
+	}
+	p.data = nil
+	parsers.Put(p)
+	return v, err
+}
+
+func (p *parser) run() (any, error) {
+	data := p.data
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, p.errAt(i, serial.ErrMalformed, "0x00 byte in serpent text")
 	}
