@@ -61,7 +61,7 @@ func (g gen) float() float64 {
 	switch g.r.IntN(5) {
 	case 0:
 		return []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(),
-			5e-324, math.MaxFloat64, 1e16, 1e-5, 0.1, 2.2250738585072014e-308}[g.r.IntN(11)]
+			5e-324, math.MaxFloat64, 1e16, 1e-5, 0.1, 2.2250738585072014e-308, -1e-310}[g.r.IntN(12)]
 	case 1, 2:
 		return math.Float64frombits(g.r.Uint64())
 	}

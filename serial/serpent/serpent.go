@@ -50,15 +50,17 @@
 //
 //   - Unmarshal never panics and never evaluates anything: only literals,
 //     unary +/- on a number, a real number plus or minus an imaginary one,
-//     and the call set() are accepted, exactly the forms ast.literal_eval
-//     accepts. Names other than True, False, None and set are refused.
+//     and the call set() are accepted, the forms ast.literal_eval accepts
+//     (less the refusals above). Names other than True, False, None and set
+//     are refused.
 //   - The input must be valid UTF-8 without a 0x00 byte, as serpent.loads
 //     requires.
 //   - Nesting (every bracket counts, parentheses included), the number of
 //     container elements and the bytes of decoded str/bytes data are bounded
 //     by [serial.Limits]; recursion depth never exceeds MaxDepth. Work is
-//     linear in the input size: int literals are capped at 4300 digits, and
-//     duplicate dict keys and set members are resolved with a hash map.
+//     linear in the input size for a given MaxDepth: int literals are capped
+//     at 4300 digits, and duplicate dict keys and set members are resolved
+//     with a hash map.
 //   - Dicts keep their wire order. Duplicate keys follow Python: the first
 //     key stays in place and the last value wins; ints, floats, complex
 //     numbers and bools that Python considers equal are the same key.
