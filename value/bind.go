@@ -1,66 +1,5 @@
 package value
 
-// The binder: model values → Go values.
-//
-// # Binding rules
-//
-// [DecoderFor] compiles, once per Go type, a plan that stores a model value
-// into a value of that type. Plans are cached; the per-call work is a type
-// switch on the model value and direct reflect stores. The rules:
-//
-//   - bool accepts only bool (Python's bool is an int, but an int is not a bool).
-//   - Signed and unsigned ints of every size accept int64 and *big.Int (and
-//     Go's own integer kinds), with a range check that fails with
-//     [ErrOverflow]. Floats and bools are refused: Python's 1.5 is never
-//     silently truncated.
-//   - float32/float64 accept floats and ints (Python passes 1 for 1.0);
-//     complex kinds accept complex, float and int.
-//   - string accepts str only. []byte accepts bytes, serpent's base64 dict
-//     ({"data": "<base64>", "encoding": "base64"}, see [BytesFromBase64Dict])
-//     and a sequence of small ints; it does not accept str. A decoded []byte
-//     may share memory with the model value.
-//   - Slices accept list, tuple and set; arrays accept the same with an exact
-//     length (byte arrays also accept bytes of that length). []any takes the
-//     items as they are.
-//   - Maps accept a dict; keys and values are bound with the map's key and
-//     element plans, and when two keys become equal after conversion the last
-//     one wins. Keys that are unhashable in Go (a tuple into map[any]V) are an
-//     error. A map whose element type is bool or struct{} also accepts a set
-//     (each member maps to true / struct{}{}).
-//   - Structs accept a dict with str keys. A key names a field by its tag
-//     (`pyro:"name"`), else by the snake_case form of an untagged field's Go
-//     name ([SnakeCase]: HTTPServer → http_server), else by the untagged
-//     field's exact Go name; matching is case-sensitive. Unexported fields
-//     and `pyro:"-"` are ignored; embedded structs are flattened as
-//     encoding/json does (the shallowest field wins, then the tagged one;
-//     ambiguous names are dropped). Missing keys leave zero values. Unknown
-//     keys are an error ([ErrUnknownKey]) unless a field of map type with
-//     string keys is tagged `pyro:",extra"`, which collects them. A
-//     "__class__" key that no field claims is ignored, so the attribute dicts
-//     Python sends for plain objects bind.
-//   - Pointers: None gives a nil pointer; anything else is bound into a new
-//     element.
-//   - Interfaces: any receives the model value as it is; another interface
-//     type receives it if its dynamic type implements the interface.
-//   - time.Time accepts a datetime or an ISO 8601 string as Python's
-//     isoformat writes it (date, "T" or " ", hh:mm[:ss[.fraction]], optional
-//     "Z" or ±hh:mm[:ss] offset); strings without an offset are in
-//     time.Local, as naive datetimes are elsewhere in this package.
-//     [Date] accepts a date or "YYYY-MM-DD". time.Duration accepts an int or
-//     float number of seconds (serpent's form of timedelta). [UUID] accepts a
-//     UUID, its string form or 16 bytes. [Decimal] accepts a str.
-//   - The model's own types ([Tuple], [Set], *[Dict], [Ext], *big.Int) take
-//     the value through unchanged; Tuple and Set also accept a list, because
-//     json and msgpack peers send tuples and sets as lists.
-//   - A type whose pointer implements [Unmarshaler] binds itself.
-//   - None into any other type is an error; into a slice or map it gives nil.
-//
-// A decoder always replaces the destination: structs are zeroed first and
-// slices and maps are freshly made. Nested values deeper than 100 levels fail
-// with [ErrTooDeep], so a cyclic model value cannot hang the binder. Channel,
-// func and unsafe pointer types cannot be bound: [DecoderFor] reports
-// [ErrUnsupportedType] at plan time, not per call.
-
 import (
 	"encoding/base64"
 	"encoding/hex"
@@ -260,6 +199,62 @@ func Bind(v any, ptr any) error {
 
 // DecoderFor returns the decoder for t, compiling and caching it on first
 // use. It fails with [ErrUnsupportedType] for types that cannot be bound.
+//
+// The plan is made once per Go type; the per-call work is a type switch on
+// the model value and direct reflect stores. The binding rules:
+//
+//   - bool accepts only bool (Python's bool is an int, but an int is not a bool).
+//   - Signed and unsigned ints of every size accept int64 and *big.Int (and
+//     Go's own integer kinds), with a range check that fails with
+//     [ErrOverflow]. Floats and bools are refused: Python's 1.5 is never
+//     silently truncated.
+//   - float32/float64 accept floats and ints (Python passes 1 for 1.0);
+//     complex kinds accept complex, float and int.
+//   - string accepts str only. []byte accepts bytes, serpent's base64 dict
+//     ({"data": "<base64>", "encoding": "base64"}, see [BytesFromBase64Dict])
+//     and a sequence of small ints; it does not accept str. A decoded []byte
+//     may share memory with the model value.
+//   - Slices accept list, tuple and set; arrays accept the same with an exact
+//     length (byte arrays also accept bytes of that length). []any takes the
+//     items as they are.
+//   - Maps accept a dict; keys and values are bound with the map's key and
+//     element plans, and when two keys become equal after conversion the last
+//     one wins. Keys that are unhashable in Go (a tuple into map[any]V) are an
+//     error. A map whose element type is bool or struct{} also accepts a set
+//     (each member maps to true / struct{}{}).
+//   - Structs accept a dict with str keys. A key names a field by its tag
+//     (`pyro:"name"`), else by the snake_case form of an untagged field's Go
+//     name ([SnakeCase]: HTTPServer → http_server), else by the untagged
+//     field's exact Go name; matching is case-sensitive. Unexported fields
+//     and `pyro:"-"` are ignored; embedded structs are flattened as
+//     encoding/json does (the shallowest field wins, then the tagged one;
+//     ambiguous names are dropped). Missing keys leave zero values. Unknown
+//     keys are an error ([ErrUnknownKey]) unless a field of map type with
+//     string keys is tagged `pyro:",extra"`, which collects them. A
+//     "__class__" key that no field claims is ignored, so the attribute dicts
+//     Python sends for plain objects bind.
+//   - Pointers: None gives a nil pointer; anything else is bound into a new
+//     element.
+//   - Interfaces: any receives the model value as it is; another interface
+//     type receives it if its dynamic type implements the interface.
+//   - time.Time accepts a datetime or an ISO 8601 string as Python's
+//     isoformat writes it (date, "T" or " ", hh:mm[:ss[.fraction]], optional
+//     "Z" or ±hh:mm[:ss] offset); strings without an offset are in
+//     time.Local, as naive datetimes are elsewhere in this package.
+//     [Date] accepts a date or "YYYY-MM-DD". time.Duration accepts an int or
+//     float number of seconds (serpent's form of timedelta). [UUID] accepts a
+//     UUID, its string form or 16 bytes. [Decimal] accepts a str.
+//   - The model's own types ([Tuple], [Set], *[Dict], [Ext], *big.Int) take
+//     the value through unchanged; Tuple and Set also accept a list, because
+//     json and msgpack peers send tuples and sets as lists.
+//   - A type whose pointer implements [Unmarshaler] binds itself.
+//   - None into any other type is an error; into a slice or map it gives nil.
+//
+// A decoder always replaces the destination: structs are zeroed first and
+// slices and maps are freshly made. Nested values deeper than 100 levels fail
+// with [ErrTooDeep], so a cyclic model value cannot hang the binder. Channel,
+// func and unsafe pointer types cannot be bound: [DecoderFor] reports
+// [ErrUnsupportedType] at plan time, not per call.
 func DecoderFor(t reflect.Type) (Decoder, error) {
 	if t == nil {
 		return nil, fmt.Errorf("value: %w: nil type", ErrUnsupportedType)
@@ -918,7 +913,10 @@ func (c *decCompiler) arrayDecoder(t reflect.Type) (decFn, error) {
 				if len(b) != n {
 					return failed(t, v, fmt.Errorf("length %d, want %d", len(b), n))
 				}
-				reflect.Copy(dst, reflect.ValueOf(b))
+				// Not reflect.Copy: it refuses named byte element types.
+				for i, c := range b {
+					dst.Index(i).SetUint(uint64(c))
+				}
 				return nil
 			}
 		}
@@ -951,7 +949,10 @@ func (c *decCompiler) mapDecoder(t reflect.Type) (decFn, error) {
 	if err != nil {
 		return nil, err
 	}
-	checkKey := kt.Kind() == reflect.Interface
+	// A key type holding interfaces can receive unhashable values (a tuple
+	// into map[any]V, or into an interface inside an array or struct key);
+	// storing those would panic.
+	checkKey := holdsInterface(kt, 0)
 	setOK := et.Kind() == reflect.Bool || et.Kind() == reflect.Struct && et.NumField() == 0
 	var member reflect.Value
 	if setOK {
@@ -1018,6 +1019,27 @@ func (c *decCompiler) mapDecoder(t reflect.Type) (decFn, error) {
 		dst.Set(m)
 		return nil
 	}, nil
+}
+
+// holdsInterface reports whether values of the comparable type t can hold
+// interface values, directly or in array elements and struct fields.
+func holdsInterface(t reflect.Type, depth int) bool {
+	if depth > maxDepth {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Array:
+		return holdsInterface(t.Elem(), depth+1)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if holdsInterface(t.Field(i).Type, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (c *decCompiler) pointerDecoder(t reflect.Type) (decFn, error) {

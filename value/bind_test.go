@@ -270,6 +270,16 @@ func TestBindBytes(t *testing.T) {
 	_, err = bindAs[[3]byte]([]byte{7, 8})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "length 2, want 3")
+	type myByte uint8
+	mb, err := bindAs[[2]myByte]([]byte{1, 2})
+	require.NoError(t, err)
+	assert.Equal(t, [2]myByte{1, 2}, mb)
+	assert.Equal(t, []byte{1, 2}, mustFrom(t, mb))
+	mbs, err := bindAs[[]myByte]([]byte{3})
+	require.NoError(t, err)
+	assert.Equal(t, []myByte{3}, mbs)
+	assert.Equal(t, []byte{3}, mustFrom(t, mbs))
+
 	arr4, err := bindAs[[8]byte](base64Dict("AAH/Ynl0ZXM="))
 	require.NoError(t, err)
 	assert.Equal(t, [8]byte{0, 1, 0xff, 'b', 'y', 't', 'e', 's'}, arr4)
@@ -349,6 +359,16 @@ func TestBindMaps(t *testing.T) {
 	_, err = bindAs[map[any]int](dictOf(Tuple{int64(1), int64(2)}, int64(3)))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "unhashable")
+
+	// Unhashable values inside array or struct keys are refused too.
+	_, err = bindAs[map[[1]any]int](dictOf(Tuple{[]any{}}, int64(1)))
+	require.ErrorContains(t, err, "unhashable")
+	type key struct{ K any }
+	_, err = bindAs[map[key]int](dictOf(dictOf("k", []any{}), int64(1)))
+	require.ErrorContains(t, err, "unhashable")
+	mk, err := bindAs[map[key]int](dictOf(dictOf("k", "s"), int64(1)))
+	require.NoError(t, err)
+	assert.Equal(t, map[key]int{{K: "s"}: 1}, mk)
 
 	set := Set{"x", "y"}
 	ms, err := bindAs[map[string]struct{}](set)

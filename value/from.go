@@ -1,49 +1,5 @@
 package value
 
-// The binder's other direction: Go values → model values.
-//
-// # Encoding rules
-//
-// [EncoderFor] compiles, once per Go type, a plan that turns a Go value into
-// a model value:
-//
-//   - bool → bool; every int kind → int64; uints above MaxInt64 → *big.Int;
-//     float32/float64 → float64; complex kinds → complex128; string kinds →
-//     string.
-//   - *big.Int and big.Int → int64 when they fit, else *big.Int (not copied).
-//   - []byte and other byte slices → []byte (not copied); byte arrays →
-//     []byte (copied); other slices and arrays → []any (a list). A nil slice
-//     is an empty list (or empty bytes): Go code rarely means None by it, and
-//     a Python caller iterating over the result should not fail. Use a
-//     pointer to a slice to send None.
-//   - Maps → *Dict. When the Go key type is a string, int or uint kind the
-//     items are in ascending key order, so payloads are deterministic;
-//     other key types follow Go's map iteration order. Array keys become
-//     tuples, which Python can hash. A nil map is an empty dict.
-//   - Structs → *Dict of their exported fields in declaration order, named as
-//     the decoder names them (tag, else snake_case; see [SnakeCase]),
-//     flattening embedded structs. `pyro:"-"` skips a field,
-//     `pyro:",omitempty"` skips a field holding its zero value or an empty
-//     slice, map or string, and the items of a `pyro:",extra"` map are added
-//     after the fields in key order (unless a field already has that name).
-//   - Pointers: nil → None, else the element. Interfaces: nil → None, else
-//     the plan for the dynamic type (compiled once per type and cached).
-//   - time.Time, [Date], [Decimal], [UUID] and [Ext] are returned as they
-//     are; time.Duration → float seconds (Python's timedelta.total_seconds).
-//     [Tuple], [Set], []any and *[Dict] are returned as they are unless they
-//     hold Go values outside the model, which are then converted in a copy.
-//   - A type that implements [Marshaler] (on a value or pointer receiver)
-//     encodes itself; what MarshalValue returns is encoded in turn. A nil
-//     pointer is None without calling the hook.
-//
-// Errors are not values here: the daemon turns a method's error result into
-// a Pyro4 exception itself. An error value stored inside a result is encoded
-// like any other value (usually an empty dict).
-//
-// Nesting deeper than 100 levels fails with [ErrTooDeep], which is how
-// cyclic structures (a *Dict or pointer graph that contains itself) are
-// refused.
-
 import (
 	"fmt"
 	"math"
@@ -97,6 +53,45 @@ func From(x any) (any, error) {
 
 // EncoderFor returns the encoder for t, compiling and caching it on first
 // use. It fails with [ErrUnsupportedType] for types that cannot be encoded.
+//
+// The plan is made once per Go type. The encoding rules:
+//
+//   - bool → bool; every int kind → int64; uints above MaxInt64 → *big.Int;
+//     float32/float64 → float64; complex kinds → complex128; string kinds →
+//     string.
+//   - *big.Int and big.Int → int64 when they fit, else *big.Int (not copied).
+//   - []byte and other byte slices → []byte (not copied); byte arrays →
+//     []byte (copied); other slices and arrays → []any (a list). A nil slice
+//     is an empty list (or empty bytes): Go code rarely means None by it, and
+//     a Python caller iterating over the result should not fail. Use a
+//     pointer to a slice to send None.
+//   - Maps → *Dict. When the Go key type is a string, int or uint kind the
+//     items are in ascending key order, so payloads are deterministic;
+//     other key types follow Go's map iteration order. Array keys become
+//     tuples, which Python can hash. A nil map is an empty dict.
+//   - Structs → *Dict of their exported fields in declaration order, named as
+//     the decoder names them (tag, else snake_case; see [SnakeCase]),
+//     flattening embedded structs. `pyro:"-"` skips a field,
+//     `pyro:",omitempty"` skips a field holding its zero value or an empty
+//     slice, map or string, and the items of a `pyro:",extra"` map are added
+//     after the fields in key order (unless a field already has that name).
+//   - Pointers: nil → None, else the element. Interfaces: nil → None, else
+//     the plan for the dynamic type (compiled once per type and cached).
+//   - time.Time, [Date], [Decimal], [UUID] and [Ext] are returned as they
+//     are; time.Duration → float seconds (Python's timedelta.total_seconds).
+//     [Tuple], [Set], []any and *[Dict] are returned as they are unless they
+//     hold Go values outside the model, which are then converted in a copy.
+//   - A type that implements [Marshaler] (on a value or pointer receiver)
+//     encodes itself; what MarshalValue returns is encoded in turn. A nil
+//     pointer is None without calling the hook.
+//
+// Errors are not values here: the daemon turns a method's error result into
+// a Pyro4 exception itself. An error value stored inside a result is encoded
+// like any other value (usually an empty dict).
+//
+// Nesting deeper than 100 levels fails with [ErrTooDeep], which is how
+// cyclic structures (a *Dict or pointer graph that contains itself) are
+// refused.
 func EncoderFor(t reflect.Type) (Encoder, error) {
 	if t == nil {
 		return nil, fmt.Errorf("value: %w: nil type", ErrUnsupportedType)
@@ -469,7 +464,10 @@ func (c *encCompiler) arrayEncoder(t reflect.Type) (encFn, error) {
 	if et.Kind() == reflect.Uint8 && !hasHooks(et) {
 		return func(src reflect.Value, _ int) (any, error) {
 			b := make([]byte, n)
-			reflect.Copy(reflect.ValueOf(b), src)
+			// Not reflect.Copy: it refuses named byte element types.
+			for i := range b {
+				b[i] = byte(src.Index(i).Uint())
+			}
 			return b, nil
 		}, nil
 	}

@@ -155,7 +155,14 @@ var fuzzTargets = []reflect.Type{
 	reflect.TypeFor[any](),
 	reflect.TypeFor[Tuple](),
 	reflect.TypeFor[[][]string](),
+	reflect.TypeFor[[3]fuzzByte](),
+	reflect.TypeFor[[]fuzzByte](),
+	reflect.TypeFor[map[[2]any]int](),
+	reflect.TypeFor[map[struct{ X any }]bool](),
+	reflect.TypeFor[map[string]struct{}](),
 }
+
+type fuzzByte uint8
 
 func FuzzBindAny(f *testing.F) {
 	f.Add([]byte{})
