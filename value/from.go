@@ -343,21 +343,25 @@ func fromDynamic(x any, depth int) (v any, changed bool, err error) {
 			return y.Int64(), true, nil
 		}
 		return y, false, nil
+	// Unchanged containers return x itself, not a fresh interface box.
 	case []any:
 		s, ch, err := fromSeq(y, depth, anySliceType)
-		return s, ch, err
+		if ch {
+			return s, true, err
+		}
+		return x, false, err
 	case Tuple:
 		s, ch, err := fromSeq(y, depth, tupleType)
 		if ch {
 			return Tuple(s), true, err
 		}
-		return y, false, err
+		return x, false, err
 	case Set:
 		s, ch, err := fromSeq(y, depth, setType)
 		if ch {
 			return Set(s), true, err
 		}
-		return y, false, err
+		return x, false, err
 	case *Dict:
 		if y == nil {
 			return nil, true, nil
