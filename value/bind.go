@@ -560,7 +560,7 @@ func uintDecoder(t reflect.Type) decFn {
 	}
 }
 
-// floatOf returns v as a float64 if it is a float or an int. big is false
+// floatOf returns v as a float64 if it is a float or an int. fits is false
 // when an int is too large for float64.
 func floatOf(v any) (f float64, ok, fits bool) {
 	switch x := v.(type) {
@@ -829,8 +829,9 @@ func decodeUUID(v any, dst reflect.Value, _ int) error {
 	return nil
 }
 
-// bytesOf returns the bytes in v: bytes, or serpent's base64 dict. isDict
-// reports a base64 dict whose data is not valid base64 (err is set then).
+// bytesOf returns the bytes in v: bytes, or serpent's base64 dict. ok is
+// false for other values; err is set for a base64 dict whose data is not
+// valid base64.
 func bytesOf(v any) (b []byte, ok bool, err error) {
 	switch x := v.(type) {
 	case []byte:
