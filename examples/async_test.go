@@ -27,6 +27,7 @@ var asyncLines = []string{
 }
 
 func TestAsync(t *testing.T) {
+	t.Parallel()
 	const delay = 200 * time.Millisecond
 	out := &lockedBuffer{}
 	d := startDaemon(t, nil)
