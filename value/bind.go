@@ -796,12 +796,19 @@ func decodeDuration(v any, dst reflect.Value, _ int) error {
 		if !ok {
 			return mismatch(durationType, v)
 		}
-		ns := math.Round(f * float64(time.Second))
-		// float64(MaxInt64) rounds up to 2^63, which is already too large.
-		if !fits || math.IsNaN(ns) || ns >= math.MaxInt64 || ns < math.MinInt64 {
+		// Whole seconds and the fraction separately, so that large
+		// durations keep every nanosecond the float carries.
+		const maxSec = float64(math.MaxInt64 / int64(time.Second))
+		sec := math.Trunc(f)
+		if !fits || math.IsNaN(f) || sec > maxSec || sec < -maxSec {
 			return failed(durationType, v, ErrOverflow)
 		}
-		d = int64(ns)
+		whole := int64(sec) * int64(time.Second)
+		frac := int64(math.Round((f - sec) * float64(time.Second)))
+		if frac > 0 && whole > math.MaxInt64-frac || frac < 0 && whole < math.MinInt64-frac {
+			return failed(durationType, v, ErrOverflow)
+		}
+		d = whole + frac
 	}
 	dst.SetInt(d)
 	return nil

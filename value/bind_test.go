@@ -718,7 +718,19 @@ func TestBindDuration(t *testing.T) {
 	d, err = bindAs[time.Duration](int64(-2))
 	require.NoError(t, err)
 	assert.Equal(t, -2*time.Second, d)
-	for _, bad := range []any{int64(math.MaxInt64 / 1000), 1e12, math.NaN(), math.Inf(1)} {
+	// Every nanosecond a float carries survives (large values included).
+	d, err = bindAs[time.Duration](5103431729.0)
+	require.NoError(t, err)
+	assert.Equal(t, 5103431729*time.Second, d)
+	d, err = bindAs[time.Duration](-0.000000001)
+	require.NoError(t, err)
+	assert.Equal(t, -time.Nanosecond, d)
+	d, err = bindAs[time.Duration](9223372036.854775)
+	require.NoError(t, err)
+	// The float is exactly 9223372036854774475.09765625 ns (Python's
+	// fractions.Fraction says so).
+	assert.Equal(t, time.Duration(9223372036854774475), d)
+	for _, bad := range []any{int64(math.MaxInt64 / 1000), 1e12, 9223372036.854777, -9223372036.854777, math.NaN(), math.Inf(1)} {
 		_, err = bindAs[time.Duration](bad)
 		require.ErrorIs(t, err, ErrOverflow, "%v", bad)
 	}
