@@ -26,7 +26,8 @@
 // refused with [serial.ErrUnsupported], as Pyro4 cannot send them either.
 // Ints of more than 4300 digits are refused because Python 3.11 can neither
 // write nor read them (sys.int_info.default_max_str_digits). Go's other
-// integer kinds and float32 are accepted.
+// integer kinds and float32 are accepted. A nil *value.Dict is written as
+// null and a nil []any as [].
 //
 // # Decoding
 //

@@ -78,13 +78,13 @@ type decoder struct {
 	maxDepth int
 }
 
-func newDecoder(data []byte, lim serial.Limits) *decoder {
+func newDecoder(data []byte, lim serial.Limits) decoder {
 	lim = lim.WithDefaults()
 	md := lim.MaxDepth
 	if md > hardMaxDepth {
 		md = hardMaxDepth
 	}
-	return &decoder{data: data, lim: lim, maxDepth: md}
+	return decoder{data: data, lim: lim, maxDepth: md}
 }
 
 func (d *decoder) malformed(off int, format string, args ...any) error {
@@ -146,7 +146,7 @@ func (d *decoder) chargeBytes(n int) error {
 // caller allocates anything.
 func (d *decoder) count(what string) (int, error) {
 	off := d.pos
-	n32, err := d.readInt32(what + " size")
+	n32, err := d.readInt32(what)
 	if err != nil {
 		return 0, err
 	}
@@ -172,13 +172,13 @@ func (d *decoder) length(short bool, what string) ([]byte, error) {
 	off := d.pos
 	var n int
 	if short {
-		b, err := d.readByte(what + " size")
+		b, err := d.readByte(what)
 		if err != nil {
 			return nil, err
 		}
 		n = int(b)
 	} else {
-		n32, err := d.readInt32(what + " size")
+		n32, err := d.readInt32(what)
 		if err != nil {
 			return nil, err
 		}

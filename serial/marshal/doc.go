@@ -26,7 +26,8 @@
 // accepts the same types plus Go's other integer kinds, float32 and
 // value.UUID (sent as its string form, as Pyro4 does). value.Decimal,
 // value.Date, time.Time and value.Ext are refused with
-// [serial.ErrUnsupported], as Python's marshal cannot carry them either.
+// [serial.ErrUnsupported], as Python's marshal cannot carry them either. A
+// nil *value.Dict is written as None and a nil []any as an empty list.
 //
 // The encoder writes what CPython 3.11 writes for an object nobody else
 // references: 'i' for ints in int32 range and 'l' otherwise, 'g' and 'y' for

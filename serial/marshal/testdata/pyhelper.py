@@ -12,9 +12,13 @@ Requests:
   {"cmd": "vectors", "file": path}
       -> {name: tagged(eval(payload_raw_repr))}
   {"cmd": "loads", "codec": "json"|"marshal", "payloads": [hex, ...]}
-      -> [{"value": tagged, "redump": hex} or {"error": "Type: msg"}, ...]
+      -> [{"value": tagged, "redump": hex or "redump_error": msg}
+          or {"error": "Type: msg"}, ...]
   {"cmd": "gen", "codec": "json"|"marshal", "seed": n, "count": n}
       -> [{"value": tagged, "data": hex}, ...]
+  {"cmd": "pyro_dumps", "codec": "json"|"marshal", "exprs": [python expr, ...]}
+      -> [{"data": hex} or {"error": "Type: msg"}, ...] written by Pyro4's own
+         serializer (needs Pyro4); exprs may use datetime, decimal and uuid.
 """
 
 import json
@@ -214,8 +218,25 @@ def main():
         for h in req["payloads"]:
             try:
                 v = loads(req["codec"], bytes.fromhex(h))
-                out.append({"value": tag(v), "redump": dumps(req["codec"], v).hex()})
+                res = {"value": tag(v)}
             except Exception as e:  # the Go side compares outcomes
+                out.append({"error": "%s: %s" % (type(e).__name__, e)})
+                continue
+            try:
+                res["redump"] = dumps(req["codec"], v).hex()
+            except Exception as e:
+                res["redump_error"] = "%s: %s" % (type(e).__name__, e)
+            out.append(res)
+    elif cmd == "pyro_dumps":
+        import datetime, decimal, uuid
+        import Pyro4.util
+        ser = Pyro4.util.get_serializer(req["codec"])
+        env = {"datetime": datetime, "decimal": decimal, "uuid": uuid, "nan": float("nan"), "inf": float("inf")}
+        out = []
+        for expr in req["exprs"]:
+            try:
+                out.append({"data": ser.dumps(eval(expr, env)).hex()})
+            except Exception as e:
                 out.append({"error": "%s: %s" % (type(e).__name__, e)})
     elif cmd == "gen":
         out = gen(req["codec"], req["seed"], req["count"])
