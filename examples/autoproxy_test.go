@@ -21,7 +21,7 @@ func TestAutoproxy(t *testing.T) {
 		out := &lockedBuffer{}
 		uri, err := autoproxy.Register(startDaemon(t, nil), out)
 		require.NoError(t, err)
-		return uri, out
+		return uri.String(), out
 	}
 	t.Run("go client", func(t *testing.T) {
 		uri, out := serve(t)
