@@ -112,16 +112,16 @@ func Init(opts InitOptions) (*Bundle, error) {
 		ClientKey:  filepath.Join(opts.Dir, ClientKeyFile),
 	}
 	if !opts.Force {
-		var existing []error
+		var existing []string
 		for _, p := range b.paths() {
 			if _, err := os.Lstat(p.path); err == nil {
-				existing = append(existing, fmt.Errorf("%w: %s", ErrExists, p.path))
+				existing = append(existing, p.path)
 			} else if !errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("certs: %w", err)
 			}
 		}
 		if len(existing) > 0 {
-			return nil, errors.Join(existing...)
+			return nil, fmt.Errorf("%w: %s", ErrExists, strings.Join(existing, ", "))
 		}
 	}
 	if err := os.MkdirAll(opts.Dir, dirMode); err != nil {
