@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"io"
 	"net"
 	"os"
@@ -151,4 +152,18 @@ func clientConfig(t testing.TB, f certs.Files, name string) *tls.Config {
 	cfg, err := certs.ClientConfig(f, name)
 	require.NoError(t, err)
 	return cfg
+}
+
+// firstCertBlock returns the DER bytes of the first CERTIFICATE block.
+func firstCertBlock(data []byte) []byte {
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			return nil
+		}
+		if b.Type == "CERTIFICATE" {
+			return b.Bytes
+		}
+	}
 }

@@ -56,7 +56,7 @@ func TestIPv6Loopback(t *testing.T) {
 		done <- serve(c, cfg)
 	}()
 	defer ln.Close()
-	_, err = dialAddr(ln.Addr().String(), clientConfig(t, b.Client(), "::1"))
+	_, err = dialAddr(ln.Addr().String(), clientConfig(t, b.Client(), "[::1]"))
 	require.NoError(t, err)
 	require.NoError(t, (<-done).err)
 }

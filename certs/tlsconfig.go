@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 )
@@ -39,7 +40,8 @@ func ClientConfig(f Files, serverName string) (*tls.Config, error) {
 // configuration carrying the current certificate and CA pool. So rotated
 // files take effect for new connections without a restart. A session ticket
 // issued before a CA change is only resumed if its client chain still
-// verifies against the current pool (crypto/tls checks this since Go 1.23).
+// verifies against the current pool: crypto/tls re-checks the stored chain
+// against ClientCAs on resumption (TestCABundleRotation guards this).
 //
 // Set any extra fields on the returned config before its first use. A Clone
 // of it keeps handing out snapshots of the original, so changes made to a
@@ -105,6 +107,11 @@ func (v *serverView) configForClient(*tls.ClientHelloInfo) (*tls.Config, error) 
 // DNS ServerName is rejected, but make a new config per server name instead.
 func (r *Reloader) ClientConfig(serverName string) (*tls.Config, error) {
 	name := strings.TrimSuffix(serverName, ".")
+	if inner, ok := strings.CutPrefix(name, "["); ok {
+		if inner, ok = strings.CutSuffix(inner, "]"); ok && net.ParseIP(inner) != nil {
+			name = inner // "[::1]" names the IP ::1
+		}
+	}
 	if name == "" || strings.ContainsFunc(name, isControl) {
 		return nil, fmt.Errorf("%w: server name %q", ErrInvalidOptions, serverName)
 	}
@@ -113,7 +120,7 @@ func (r *Reloader) ClientConfig(serverName string) (*tls.Config, error) {
 		MinVersion:       minTLSVersion,
 		CipherSuites:     tls12CipherSuites,
 		CurvePreferences: curvePreferences,
-		ServerName:       serverName,
+		ServerName:       name,
 		RootCAs:          m.pool, // unused while InsecureSkipVerify is set
 		// Verification is not skipped: the callbacks below do it against
 		// the reloadable CA pool (the pattern of crypto/tls's
