@@ -151,7 +151,7 @@ func peerOf(ctx context.Context) auth.Identity {
 // deny logs a refusal and returns the error sent to the peer.
 func (ns *NameServer) deny(ctx context.Context, a Action, name, why string) error {
 	ns.log.Warn("name server request denied", "peer", peerOf(ctx).String(), "action", string(a),
-		"name", quoteTrunc(name), "reason", why)
+		"name", logTrunc(name), "reason", why)
 	return securityError(fmt.Sprintf("not allowed to %s %s", a, name))
 }
 
@@ -260,7 +260,7 @@ func (ns *NameServer) Register(ctx context.Context, name, uri, safe, metadata an
 		}
 		return ns.storageError("register", err)
 	}
-	ns.log.Info("name registered", "peer", id.String(), "name", quoteTrunc(n), "uri", quoteTrunc(u), "new", created)
+	ns.log.Info("name registered", "peer", id.String(), "name", logTrunc(n), "uri", logTrunc(u), "new", created)
 	return nil
 }
 
@@ -298,7 +298,7 @@ func (ns *NameServer) SetMetadata(ctx context.Context, name, metadata any) error
 	case err != nil:
 		return ns.storageError("set_metadata", err)
 	}
-	ns.log.Info("metadata set", "peer", id.String(), "name", quoteTrunc(n), "tags", len(tags))
+	ns.log.Info("metadata set", "peer", id.String(), "name", logTrunc(n), "tags", len(tags))
 	return nil
 }
 
@@ -330,12 +330,12 @@ func (ns *NameServer) Remove(ctx context.Context, name, prefix, regex any) (int,
 			case err != nil:
 				return 0, ns.storageError("remove", err)
 			case removed:
-				ns.log.Info("name removed", "peer", id.String(), "name", quoteTrunc(n))
+				ns.log.Info("name removed", "peer", id.String(), "name", logTrunc(n))
 				return 1, nil
 			}
 		} else if ok {
 			ns.log.Warn("name server request denied", "peer", id.String(), "action", string(ActionRemove),
-				"name", n, "reason", "the name server's own entry is reserved")
+				"name", logTrunc(n), "reason", "the name server's own entry is reserved")
 		}
 	}
 	var match func(string, storage.Entry) bool

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/flintrpc/flint/secure"
@@ -208,6 +209,20 @@ func (ns *NameServer) compileRegex(v any) (*regexp.Regexp, error) {
 		return nil, namingError("invalid regex: " + strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 	}
 	return re, nil
+}
+
+// logTrunc cuts peer-supplied text for the log (which quotes values with
+// spaces) and quotes it when it holds control characters, so that it stays
+// on one line.
+func logTrunc(s string) string {
+	const max = 200
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 // quoteTrunc quotes peer-supplied text for messages and logs, cut to a
