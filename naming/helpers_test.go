@@ -255,22 +255,27 @@ func (g *greeter) GetFortune(name string) string {
 	return "Hello, " + name + ". Here is your fortune message from " + g.who + "."
 }
 
-// startGreeter publishes a greeter in a Go daemon under pol.
-func startGreeter(t testing.TB, pol *policy.Policy, who string) secure.URI {
+// startGreeter publishes a greeter in a Go daemon under pol; stop (also
+// called when the test ends) shuts the daemon down.
+func startGreeter(t testing.TB, pol *policy.Policy, who string) (uri secure.URI, stop func()) {
 	t.Helper()
 	d, err := secure.NewDaemon(secure.DaemonConfig{Host: "127.0.0.1", Policy: pol})
 	require.NoError(t, err)
-	uri, err := d.Register(&greeter{who: who}, secure.Expose("GetFortune"))
+	uri, err = d.Register(&greeter{who: who}, secure.Expose("GetFortune"))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = d.Serve(ctx); close(done) }()
-	t.Cleanup(func() {
-		cancel()
-		_ = d.Close()
-		<-done
-	})
-	return uri
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			_ = d.Close()
+			<-done
+		})
+	}
+	t.Cleanup(stop)
+	return uri, stop
 }
 
 func fortune(ctx context.Context, uri string, cfg secure.ProxyConfig) (string, error) {
