@@ -4,7 +4,7 @@ GO      ?= go
 PYTHON  := /usr/bin/python3
 FUZZTIME ?= 15s
 BENCHTIME ?= 1s
-DEBS    := python3-pyro4 python3-serpent python3-msgpack
+DEBS    := python3-pyro4 python3-serpent python3-msgpack pyro4-examples
 DEMO_DIR := $(shell mktemp -d -u /tmp/flint-demo.XXXXXX)
 
 .PHONY: all test deps vet fmtcheck lint demo fuzz bench build
@@ -14,9 +14,10 @@ all: lint test
 build:
 	$(GO) build ./...
 
-# deps makes sure the real Python Pyro4 peer is installed.
+# deps makes sure the real Python Pyro4 peer (and its original examples,
+# which tests run unchanged) is installed.
 deps:
-	@if ! $(PYTHON) -c 'import Pyro4, serpent, msgpack' >/dev/null 2>&1; then \
+	@if ! $(PYTHON) -c 'import Pyro4, serpent, msgpack' >/dev/null 2>&1 || [ ! -d /usr/share/doc/pyro4/examples ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing $(DEBS)"; \
 			DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
