@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -39,6 +40,11 @@ type Limits struct {
 	MaxTagLen   int // bytes per tag; default 1024
 	MaxRegexLen int // bytes per regex filter; default 256
 	MaxEntries  int // registrations in total (checked before adding a name); default 1,000,000
+	// RegexBudget bounds the time one list or remove call may spend
+	// matching a regex against names (RE2 is linear in the input, but the
+	// input is every name); past it the call fails with NamingError.
+	// Default 2 seconds.
+	RegexBudget time.Duration
 }
 
 func (l Limits) withDefaults() Limits {
@@ -53,6 +59,9 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxTagLen, 1024)
 	def(&l.MaxRegexLen, 256)
 	def(&l.MaxEntries, 1_000_000)
+	if l.RegexBudget <= 0 {
+		l.RegexBudget = 2 * time.Second
+	}
 	return l
 }
 
@@ -340,6 +349,7 @@ func (ns *NameServer) Remove(ctx context.Context, name, prefix, regex any) (int,
 	}
 	var match func(string, storage.Entry) bool
 	var from string
+	var overBudget bool
 	switch {
 	case truthy(prefix):
 		var err error
@@ -351,7 +361,7 @@ func (ns *NameServer) Remove(ctx context.Context, name, prefix, regex any) (int,
 		if err != nil {
 			return 0, err
 		}
-		match = func(n string, _ storage.Entry) bool { return re.MatchString(n) }
+		match = ns.regexMatcher(re, &overBudget)
 	default:
 		return 0, nil
 	}
@@ -359,7 +369,7 @@ func (ns *NameServer) Remove(ctx context.Context, name, prefix, regex any) (int,
 	denied := 0
 	err := ns.st.Range(ctx, from, func(n string, e storage.Entry) bool {
 		if reserved(n) || !match(n, e) {
-			return true
+			return !overBudget
 		}
 		if !ns.rules.Allow(id, n, ActionRemove) {
 			denied++
@@ -370,6 +380,9 @@ func (ns *NameServer) Remove(ctx context.Context, name, prefix, regex any) (int,
 	})
 	if err != nil {
 		return 0, ns.storageError("remove", err)
+	}
+	if overBudget {
+		return 0, ns.regexTooSlow(ctx)
 	}
 	if denied > 0 {
 		ns.log.Warn("name server request denied", "peer", id.String(), "action", string(ActionRemove),
@@ -425,6 +438,7 @@ func (ns *NameServer) List(ctx context.Context, prefix, regex, metadataAll, meta
 	}
 	match := func(string, storage.Entry) bool { return true }
 	from := ""
+	overBudget := false
 	switch {
 	case truthy(prefix):
 		var err error
@@ -437,7 +451,7 @@ func (ns *NameServer) List(ctx context.Context, prefix, regex, metadataAll, meta
 		if re, err = ns.compileRegex(regex); err != nil {
 			return nil, err
 		}
-		match = func(n string, _ storage.Entry) bool { return re.MatchString(n) }
+		match = ns.regexMatcher(re, &overBudget)
 	case truthy(metadataAll):
 		tags, nonStr, err := filterTags("metadata_all", metadataAll)
 		if err != nil {
@@ -473,7 +487,7 @@ func (ns *NameServer) List(ctx context.Context, prefix, regex, metadataAll, meta
 	out := &value.Dict{}
 	err := ns.st.Range(ctx, from, func(n string, e storage.Entry) bool {
 		if !match(n, e) || !ns.rules.Allow(id, n, ActionLookup) {
-			return true
+			return !overBudget
 		}
 		if withMeta {
 			out.Append(n, value.Tuple{e.URI, metaList(e.Meta)})
@@ -485,7 +499,32 @@ func (ns *NameServer) List(ctx context.Context, prefix, regex, metadataAll, meta
 	if err != nil {
 		return nil, ns.storageError("list", err)
 	}
+	if overBudget {
+		return nil, ns.regexTooSlow(ctx)
+	}
 	return out, nil
+}
+
+// regexMatcher returns a matcher for re that stops matching (and sets
+// *over) once the regex budget is spent.
+func (ns *NameServer) regexMatcher(re *regexp.Regexp, over *bool) func(string, storage.Entry) bool {
+	start := time.Now()
+	n := 0
+	return func(name string, _ storage.Entry) bool {
+		if *over {
+			return false
+		}
+		if n++; n%32 == 0 && time.Since(start) > ns.lim.RegexBudget {
+			*over = true
+			return false
+		}
+		return re.MatchString(name)
+	}
+}
+
+func (ns *NameServer) regexTooSlow(ctx context.Context) error {
+	ns.log.Warn("regex filter over budget", "peer", peerOf(ctx).String(), "budget", ns.lim.RegexBudget)
+	return namingError("regex filter took too long; use a simpler pattern or a prefix")
 }
 
 // Count is the remote method count(): the number of registrations,
