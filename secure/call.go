@@ -130,7 +130,7 @@ func (p *Proxy) invokeRaw(ctx context.Context, method string, args []any, kwargs
 
 // roundTrip encodes a call, sends it and decodes the reply.
 func (p *Proxy) roundTrip(ctx context.Context, cc *clientConn, call serial.Call, flags wire.Flags) (any, error) {
-	data, err := serial.EncodeCall(p.codec, nil, call)
+	data, err := serial.EncodeCall(p.codec, make([]byte, 0, sizeHint(call.Args...)), call)
 	if err != nil {
 		return nil, newError(ErrSerialize, err, "cannot serialize call")
 	}
@@ -206,4 +206,20 @@ func WithReplyAnnotations(ctx context.Context, sink map[string][]byte) context.C
 func replyAnnotationsSink(ctx context.Context) (map[string][]byte, bool) {
 	m, ok := ctx.Value(replySinkKey{}).(map[string][]byte)
 	return m, ok
+}
+
+// sizeHint estimates the encoded size of values whose bulk is top-level
+// bytes or strings, so that a large payload is encoded without regrowing
+// (and copying) the buffer.
+func sizeHint(vs ...any) int {
+	n := 128
+	for _, v := range vs {
+		switch x := v.(type) {
+		case []byte:
+			n += len(x) + len(x)/3 + 64 // serpent writes base64
+		case string:
+			n += len(x) + 16
+		}
+	}
+	return n
 }

@@ -54,7 +54,12 @@ func (sc *serverConn) serve() {
 		return
 	}
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	work := make(chan *wire.Message)
+	workers := 0
+	defer func() {
+		close(work)
+		wg.Wait()
+	}()
 	for {
 		m, err := sc.c.ReadMessage()
 		if err != nil {
@@ -93,17 +98,33 @@ func (sc *serverConn) serve() {
 				}()
 				continue
 			}
+			sc.d.calls.Add(1)
+			// Hand the call to an idle worker, or start one (up to
+			// MaxCallsPerConn), or wait for one to be free (backpressure).
+			// Workers live as long as the connection, so their stacks stay
+			// grown and a call costs no goroutine start.
 			select {
-			case sc.callSem <- struct{}{}:
+			case work <- m:
+				continue
+			default:
+			}
+			if workers < cap(sc.callSem) {
+				workers++
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for m := range work {
+						sc.invoke(m)
+						sc.d.calls.Done()
+					}
+				}()
+			}
+			select {
+			case work <- m:
 			case <-sc.ctx.Done():
+				sc.d.calls.Done()
 				return
 			}
-			sc.d.calls.Add(1)
-			wg.Add(1)
-			go func() {
-				defer func() { <-sc.callSem; sc.d.calls.Done(); wg.Done() }()
-				sc.invoke(m)
-			}()
 		default:
 			sc.d.log.Warn("closing connection", "peer", sc.c.Identity().String(), "reason", fmt.Sprintf("unexpected message type %s", m.Type))
 			return
@@ -372,7 +393,7 @@ func (sc *serverConn) invoke(m *wire.Message) {
 }
 
 func (sc *serverConn) replyValue(codec serial.Serializer, m *wire.Message, info *CallInfo, res any, flags wire.Flags) {
-	data, err := codec.Marshal(nil, res)
+	data, err := codec.Marshal(make([]byte, 0, sizeHint(res)), res)
 	if err != nil {
 		sc.replyError(codec, m, info, newError(ErrSerialize, err, "cannot serialize result"))
 		return

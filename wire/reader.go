@@ -125,7 +125,10 @@ func (r *Reader) readRest() (*Message, error) {
 }
 
 // readBody reads exactly n bytes. Up to eagerAllocMax they are read into
-// one allocation; beyond that the buffer grows as data arrives.
+// one allocation. A larger body gets its full buffer only once the first
+// eagerAllocMax bytes have really arrived, so a lying length costs the liar
+// that much traffic before it costs us memory, and an honest large body is
+// copied at most eagerAllocMax bytes extra.
 func (r *Reader) readBody(n int) ([]byte, error) {
 	size := min(n, eagerAllocMax)
 	buf := make([]byte, size)
@@ -142,7 +145,7 @@ func (r *Reader) readBody(n int) ([]byte, error) {
 		if got == n {
 			return buf, nil
 		}
-		grown := make([]byte, min(2*len(buf), n))
+		grown := make([]byte, n)
 		copy(grown, buf)
 		buf = grown
 	}

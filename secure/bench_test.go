@@ -1,0 +1,78 @@
+package secure
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flintrpc/flint/policy"
+)
+
+type bulkObj struct{}
+
+func (bulkObj) Take(b []byte) int { return len(b) }
+func (bulkObj) Give(n int) []byte { return make([]byte, n) }
+func (bulkObj) Ping() int         { return 1 }
+
+func benchPair(b *testing.B, ser string) *Proxy {
+	pol := &policy.Policy{AllowInsecurePlaintext: true, Limits: policy.Limits{MaxMessageSize: 256 << 20, MaxDecompressedSize: 256 << 20}}
+	d := newTestDaemon(b, pol)
+	uri, err := d.Register(bulkObj{}, Expose("Take", "Give", "Ping"))
+	require.NoError(b, err)
+	startDaemon(b, d)
+	p, err := Dial(context.Background(), uri, ProxyConfig{Policy: pol, Serializer: ser})
+	require.NoError(b, err)
+	b.Cleanup(func() { p.Close() })
+	return p
+}
+
+func BenchmarkSmallCall(b *testing.B) {
+	for _, ser := range []string{"msgpack", "serpent"} {
+		b.Run(ser, func(b *testing.B) {
+			p := benchPair(b, ser)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := p.Call(ctx, "ping"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkSmallCallParallel(b *testing.B) {
+	p := benchPair(b, "msgpack")
+	ctx := context.Background()
+	b.SetParallelism(4)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := p.Call(ctx, "ping"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkBulk10MB(b *testing.B) {
+	p := benchPair(b, "msgpack")
+	ctx := context.Background()
+	payload := make([]byte, 10<<20)
+	b.Run("arg", func(b *testing.B) {
+		b.SetBytes(int64(len(payload)))
+		for b.Loop() {
+			if _, err := p.Call(ctx, "take", payload); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("result", func(b *testing.B) {
+		b.SetBytes(int64(len(payload)))
+		for b.Loop() {
+			if _, err := p.Call(ctx, "give", len(payload)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
