@@ -75,6 +75,9 @@ func ParseURI(s string) (URI, error) {
 				u.Meta = append(u.Meta, m)
 			}
 		}
+		if len(u.Meta) == 0 {
+			return u, fmt.Errorf("%w: %q names no metadata", ErrInvalidURI, s)
+		}
 	default:
 		return u, fmt.Errorf("%w: unknown protocol %q", ErrInvalidURI, u.Protocol)
 	}
