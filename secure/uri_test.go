@@ -17,7 +17,7 @@ func TestParseURI(t *testing.T) {
 		"PYRO:obj@./u:/tmp/s.sock":       {Protocol: "PYRO", Object: "obj", Sockname: "/tmp/s.sock"},
 		"PYRONAME:a.b":                   {Protocol: "PYRONAME", Object: "a.b"},
 		"PYRONAME:a.b@nshost":            {Protocol: "PYRONAME", Object: "a.b", Host: "nshost", Port: 9090},
-		"PYROMETA:x,y@nshost:1234":      {Protocol: "PYROMETA", Meta: []string{"x", "y"}, Host: "nshost", Port: 1234},
+		"PYROMETA:x,y@nshost:1234":       {Protocol: "PYROMETA", Meta: []string{"x", "y"}, Host: "nshost", Port: 1234},
 		"PYRO:Pyro.NameServer@1.2.3.4:9": {Protocol: "PYRO", Object: "Pyro.NameServer", Host: "1.2.3.4", Port: 9},
 	}
 	for s, want := range good {
