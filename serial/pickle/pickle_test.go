@@ -347,6 +347,32 @@ func TestDeepTupleKey(t *testing.T) {
 	assert.Less(t, time.Since(start), 10*time.Second)
 }
 
+// TestKeyHashAmplification: one large tuple, stored once and used as the key
+// of many SETITEMs through the memo, makes og-rek hash it again each time.
+// The scan charges that work.
+func TestKeyHashAmplification(t *testing.T) {
+	build := func(tupleLen, uses int) []byte {
+		var b bytes.Buffer
+		b.WriteString("\x80\x04(")
+		b.Write(bytes.Repeat([]byte{'K', 1}, tupleLen))
+		b.WriteString("t\x94") // TUPLE, MEMOIZE
+		b.WriteString("0}")    // POP, EMPTY_DICT
+		for range uses {
+			b.WriteString("h\x00Ns") // GET tuple, None, SETITEM
+		}
+		b.WriteByte('.')
+		return b.Bytes()
+	}
+	c := Unsafe()
+	v, err := c.Unmarshal(build(100, 10), serial.Limits{})
+	require.NoError(t, err)
+	require.Equal(t, 1, v.(*value.Dict).Len(), "the same key every time")
+	start := time.Now()
+	_, err = c.Unmarshal(build(100_000, 100_000), serial.Limits{})
+	require.ErrorIs(t, err, serial.ErrLimit)
+	assert.Less(t, time.Since(start), 5*time.Second)
+}
+
 func TestLimits(t *testing.T) {
 	c := Unsafe()
 	nested := func(n int) []byte { // [[[...None...]]] via EMPTY_LIST/APPEND

@@ -116,6 +116,7 @@ const copyBudget = 4
 type slot struct {
 	kind   byte   // one of the k* constants
 	depth  int    // nesting depth of the value; scalars are 0
+	weight int    // values in it, counted recursively (capped): the cost of hashing it
 	list   int    // kList: index into scanner.lists
 	size   int    // kList: length of this copy of the list
 	shared bool   // kList: this header came from the memo
@@ -155,6 +156,7 @@ type scanner struct {
 	lists []listState
 	items int // elements added to containers so far
 	work  int // list elements og-rek may copy
+	hash  int // values og-rek may visit hashing dict keys
 }
 
 func (s *scanner) malformed(format string, args ...any) error {
@@ -268,13 +270,31 @@ func (s *scanner) count(n int) error {
 	return nil
 }
 
+// maxWeight caps slot weights well below overflow.
+const maxWeight = 1 << 40
+
 // container returns a slot holding items.
 func container(kind byte, items []slot) slot {
-	d := 0
+	d, w := 0, 1
 	for _, it := range items {
 		d = max(d, it.depth)
+		w = min(w+max(it.weight, 1), maxWeight)
 	}
-	return slot{kind: kind, depth: d + 1, size: len(items)}
+	return slot{kind: kind, depth: d + 1, size: len(items), weight: w}
+}
+
+// hashKeys charges the hashing of dict keys: og-rek hashes a key (a tuple
+// recursively) and compares it with equal keys each time it is stored, so
+// one large tuple stored under many keys through the memo would cost far
+// more than its input.
+func (s *scanner) hashKeys(keys ...slot) error {
+	for _, k := range keys {
+		s.hash = min(s.hash+max(k.weight, 1), maxWeight)
+	}
+	if s.hash > copyBudget*s.lim.MaxItems {
+		return fmt.Errorf("%w: pickle: hashing dict keys exceeds %d values", serial.ErrLimit, copyBudget*s.lim.MaxItems)
+	}
+	return nil
 }
 
 // addTo records n items with deepest depth d added to the container at the
@@ -426,6 +446,9 @@ func (s *scanner) step(op byte) error {
 			if n%2 != 0 {
 				return s.malformed("odd number of dict items")
 			}
+			if err := s.dictKeys(items); err != nil {
+				return err
+			}
 			n /= 2
 		}
 		if err := s.count(n); err != nil {
@@ -466,6 +489,9 @@ func (s *scanner) step(op byte) error {
 		if err != nil {
 			return err
 		}
+		if err := s.hashKeys(k); err != nil {
+			return err
+		}
 		return s.addTo(kDict, 1, max(k.depth, v.depth))
 	case opAppends, opSetItems:
 		items, err := s.popMark()
@@ -481,6 +507,9 @@ func (s *scanner) step(op byte) error {
 		}
 		if len(items)%2 != 0 {
 			return s.malformed("odd number of dict items")
+		}
+		if err := s.dictKeys(items); err != nil {
+			return err
 		}
 		return s.addTo(kDict, len(items)/2, d)
 	case opPut:
@@ -547,7 +576,7 @@ func (s *scanner) step(op byte) error {
 		if args.kind != kTuple {
 			return s.malformed("REDUCE arguments are not a tuple")
 		}
-		return s.push(slot{kind: kValue, depth: args.depth + 1})
+		return s.push(slot{kind: kValue, depth: args.depth + 1, weight: min(args.weight+1, maxWeight)})
 	case opProto:
 		v, err := s.uint(1)
 		if err != nil {
@@ -563,6 +592,16 @@ func (s *scanner) step(op byte) error {
 	}
 	s.pos--
 	return s.malformed("unknown opcode 0x%02x", op)
+}
+
+// dictKeys charges the keys of key, value, key, value... items.
+func (s *scanner) dictKeys(items []slot) error {
+	for i := 0; i < len(items); i += 2 {
+		if err := s.hashKeys(items[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fixedSize is the argument size of the opcodes with a fixed-size one.
