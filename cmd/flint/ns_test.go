@@ -95,7 +95,11 @@ type lockedBuf struct {
 	b  *bytes.Buffer
 }
 
-func (l *lockedBuf) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
 
 // pyNSC runs /usr/bin/pyro4-nsc and returns stdout and stderr together
 // (it prints errors on stdout).
