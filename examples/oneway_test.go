@@ -30,12 +30,12 @@ func checkOnewayClient(t *testing.T, out string) {
 	require.GreaterOrEqual(t, i, 0, out)
 	_, err := fmt.Sscanf(out[i:], "those five calls took %g ticks", &took)
 	require.NoError(t, err)
-	assert.Less(t, took, 3.0, "the oneway call must not block the calls after it")
+	assert.Less(t, took, 5.0, "the oneway call (6 ticks of work) must not block the calls after it")
 }
 
 func TestOneway(t *testing.T) {
 	t.Parallel()
-	const tick = 100 * time.Millisecond
+	const tick = 150 * time.Millisecond
 	t.Run("go client", func(t *testing.T) {
 		out := &lockedBuffer{}
 		d := startDaemon(t, nil)

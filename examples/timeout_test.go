@@ -42,8 +42,9 @@ func checkTimeoutClient(t *testing.T, out string) {
 	}
 }
 
+// TestTimeout measures times, so it does not run in parallel with the
+// other examples (its own three parts do).
 func TestTimeout(t *testing.T) {
-	t.Parallel()
 	const unit = 250 * time.Millisecond
 	serve := func(t *testing.T) (string, string) {
 		d := startDaemon(t, nil)
@@ -57,17 +58,20 @@ func TestTimeout(t *testing.T) {
 		return uri.String(), frozenURI.String()
 	}
 	t.Run("go client", func(t *testing.T) {
+		t.Parallel()
 		uri, frozen := serve(t)
 		var w lockedBuffer
 		require.NoError(t, timeout.Client(ctxT(t), &w, proxyConfig(), uri, frozen, unit))
 		checkTimeoutClient(t, w.String())
 	})
 	t.Run("python client", func(t *testing.T) {
+		t.Parallel()
 		needPython(t)
 		uri, frozen := serve(t)
 		checkTimeoutClient(t, runPython(t, nil, "timeout/python/client.py", uri, frozen, fmt.Sprint(unit.Seconds())))
 	})
 	t.Run("go client, python server", func(t *testing.T) {
+		t.Parallel()
 		needPython(t)
 		py := startPyServer(t, nil, "timeout/python/server.py", "--until-eof")
 		var w lockedBuffer

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"sync"
+	"time"
 
 	"github.com/flintrpc/flint/secure"
 )
@@ -73,8 +74,11 @@ func Client(ctx context.Context, w io.Writer, pcfg secure.ProxyConfig, dcfg secu
 	served := make(chan error, 1)
 	go func() { served <- daemon.Serve(serveCtx) }()
 	defer func() {
+		// Let calls in flight (a callback still sending its reply) finish.
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = daemon.Shutdown(sctx)
 		stop()
-		daemon.Close()
 		<-served
 	}()
 

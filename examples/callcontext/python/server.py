@@ -18,11 +18,12 @@ import Pyro4
 class EchoServer(object):
     def echo(self, message):
         ctx = Pyro4.current_context
-        print("\nGot Message:", message)
-        print("  context.client: ", ctx.client_sock_addr)
-        print("  context.correlation_id:", ctx.correlation_id)
+        lines = ["", "Got Message: %s" % message,
+                 "  context.client:  %s" % (ctx.client_sock_addr,),
+                 "  context.correlation_id: %s" % ctx.correlation_id]
         if "XYZZ" in ctx.annotations:
-            print("  custom annotation 'XYZZ':", ctx.annotations["XYZZ"])
+            lines.append("  custom annotation 'XYZZ': %s" % ctx.annotations["XYZZ"])
+        print("\n".join(lines))  # one write: oneway calls print from other threads
         return message
 
     @Pyro4.oneway
