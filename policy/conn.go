@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -13,6 +14,11 @@ import (
 	"github.com/flintrpc/flint/transport"
 	"github.com/flintrpc/flint/wire"
 )
+
+// readBufferSize is the read buffer of a connection: a small message
+// (header, annotations and payload) arrives in one read system call, and
+// large payloads bypass the buffer.
+const readBufferSize = 8 << 10
 
 // Conn is a connection that passed the gate. It reads and writes Pyro4
 // messages; every message it returns passed the size limits, the MAC (when
@@ -256,7 +262,7 @@ func (g *Gate) Accept(ctx context.Context, raw net.Conn) (*Conn, error) {
 	default:
 		return fail(ErrNoTransportSecurity)
 	}
-	c.r = wire.NewReader(c.raw, p.wireLimits())
+	c.r = wire.NewReader(bufio.NewReaderSize(c.raw, readBufferSize), p.wireLimits())
 	c.w = wire.NewWriter(c.raw)
 	switch p.hmacMode {
 	case HMACPyro4:
@@ -349,7 +355,7 @@ func Client(ctx context.Context, p *Policy, raw net.Conn, network string, opts D
 		}
 		c.raw = tc
 	}
-	c.r = wire.NewReader(c.raw, p.wireLimits())
+	c.r = wire.NewReader(bufio.NewReaderSize(c.raw, readBufferSize), p.wireLimits())
 	c.w = wire.NewWriter(c.raw)
 	switch p.hmacMode {
 	case HMACPyro4:
