@@ -30,7 +30,8 @@
 // insertion order, *big.Int outside -2⁶³..2⁶⁴-1 as ext 0x31, complex128 as
 // ext 0x30, time.Time as ext 0x32 (the POSIX time as a float64, which a
 // Python peer turns into a naive local datetime), value.Date as ext 0x33,
-// value.Decimal and value.UUID as str, value.Ext as itself. The encoder also
+// value.Decimal and value.UUID as str, value.Ext as itself; a nil []any,
+// []byte or *value.Dict as an empty array, bin or map. The encoder also
 // accepts Go's other integer kinds, float32 and complex64.
 //
 // # Invariants
