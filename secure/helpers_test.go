@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flintrpc/flint/policy"
+	"github.com/flintrpc/flint/serial"
 	"github.com/flintrpc/flint/value"
 )
 
@@ -51,3 +52,9 @@ func ctxT(t testing.TB) context.Context {
 }
 
 func bindTo(v any, ptr any) error { return value.Bind(v, ptr) }
+
+func callOf(obj, method string) serialCall {
+	return serialCall{Object: obj, Method: method, Kwargs: value.NewDict(0)}
+}
+
+type serialCall = serial.Call
