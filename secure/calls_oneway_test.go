@@ -88,10 +88,47 @@ func TestCallsOnewayFlood(t *testing.T) {
 	assert.Greater(t, sink.peak.Load(), int64(1), "oneway calls should overlap")
 	require.Eventually(t, func() bool { return strings.Count(lg.String(), "oneway call failed") == n/100 }, 5*time.Second, 5*time.Millisecond)
 	assert.Contains(t, lg.String(), "failed on purpose")
-	// The connection is still good for normal calls.
-	md, err := p.Call(ctx, "work", 1) // still oneway, still accepted
-	require.NoError(t, err)
-	assert.Nil(t, md)
+	// The connection still takes more.
+	require.NoError(t, p.Oneway(ctx, "work", 1))
+	require.Eventually(t, func() bool { return sink.done.Load() == n+1 }, 5*time.Second, time.Millisecond)
+}
+
+// TestCallsShutdownWhileCallsArrive closes a daemon while a client keeps
+// sending oneway calls. Shutdown waits on the daemon's WaitGroup of calls
+// while connection goroutines may still Add to it, which the race
+// detector reports (sync.WaitGroup: Add with a zero counter concurrent
+// with Wait).
+func TestCallsShutdownWhileCallsArrive(t *testing.T) {
+	t.Skip("needs lead: Daemon.Shutdown calls d.calls.Wait() while serverConn.serve may still d.calls.Add(1) (WaitGroup reuse race, seen with -race at the end of a oneway flood)")
+	for range 20 {
+		d, _ := callsDaemon(t, nil)
+		sink := &onewaySink{}
+		uri := registerSink(t, d, sink)
+		done := make(chan error, 1)
+		go func() { done <- d.Serve(context.Background()) }()
+		p := callsProxy(t, uri, ProxyConfig{Serializer: "msgpack"})
+		stop := make(chan struct{})
+		sent := make(chan struct{})
+		go func() {
+			defer close(sent)
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if p.Oneway(context.Background(), "work", i) != nil {
+					return
+				}
+			}
+		}()
+		time.Sleep(5 * time.Millisecond)
+		require.NoError(t, d.Close())
+		close(stop)
+		<-sent
+		require.NoError(t, <-done)
+		p.Close()
+	}
 }
 
 // TestCallsOnewayBoundedAcrossConnections floods from several connections
