@@ -20,6 +20,10 @@ const (
 	EnvUnixGIDs            = "FLINT_UNIX_GIDS"
 	EnvRules               = "FLINT_RULES"
 	EnvMaxMessageSize      = "FLINT_MAX_MESSAGE_SIZE"
+	// EnvHMACPassphraseFile names a file holding a passphrase that is
+	// stretched with Argon2id (salt from EnvHMACSalt) into the HMAC key.
+	EnvHMACPassphraseFile = "FLINT_HMAC_PASSPHRASE_FILE"
+	EnvHMACSalt           = "FLINT_HMAC_SALT"
 )
 
 // FromEnv builds a policy from the environment (getenv nil means
@@ -28,6 +32,7 @@ const (
 //	FLINT_TLS_CERT, FLINT_TLS_KEY, FLINT_TLS_CA   2-way TLS material
 //	FLINT_INSECURE=1                              allow plaintext
 //	FLINT_HMAC_KEY or FLINT_HMAC_KEY_FILE         shared HMAC key
+//	FLINT_HMAC_PASSPHRASE_FILE + FLINT_HMAC_SALT  or a passphrase stretched with Argon2id
 //	FLINT_HMAC_MODE=off|pyro4|strong              default strong with a key
 //	FLINT_SERIALIZERS_ACCEPTED=serpent,json,...   serializer allow-list
 //	FLINT_UNIX_UIDS, FLINT_UNIX_GIDS              comma lists of Unix peers
@@ -58,6 +63,20 @@ func FromEnv(getenv func(string) string) (*Policy, error) {
 	}
 	if ok {
 		p.HMACKey = key
+	}
+	if pf := getenv(EnvHMACPassphraseFile); pf != "" {
+		if ok {
+			return nil, fmt.Errorf("policy: set either an HMAC key or %s, not both", EnvHMACPassphraseFile)
+		}
+		salt := getenv(EnvHMACSalt)
+		if len(salt) < 16 {
+			return nil, fmt.Errorf("policy: %s needs %s of at least 16 characters, the same on every host", EnvHMACPassphraseFile, EnvHMACSalt)
+		}
+		pass, err := auth.LoadKeyFile(pf)
+		if err != nil {
+			return nil, fmt.Errorf("policy: %s: %w", EnvHMACPassphraseFile, err)
+		}
+		p.HMACKey = auth.KeyFromPassphrase(pass.Bytes(), []byte(salt))
 	}
 	if p.HMACMode, err = ParseHMACMode(getenv(EnvHMACMode)); err != nil {
 		return nil, err
