@@ -250,6 +250,9 @@ func discover(ctx context.Context, opts LocateOptions, try func(secure.URI) bool
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
+				if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+					return context.DeadlineExceeded // the socket deadline can fire before ctx's timer
+				}
 				var ne net.Error
 				if errors.As(err, &ne) && ne.Timeout() {
 					break

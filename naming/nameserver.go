@@ -514,7 +514,7 @@ func (ns *NameServer) regexMatcher(re *regexp.Regexp, over *bool) func(string, s
 		if *over {
 			return false
 		}
-		if n++; n%32 == 0 && time.Since(start) > ns.lim.RegexBudget {
+		if n++; n%16 == 0 && time.Since(start) > ns.lim.RegexBudget {
 			*over = true
 			return false
 		}
