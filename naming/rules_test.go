@@ -2,6 +2,7 @@ package naming
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -225,4 +226,32 @@ func TestUnixUIDRules(t *testing.T) {
 	got, err := c.Lookup(ctx, "mine.x")
 	require.NoError(t, err)
 	assert.Equal(t, u, got)
+}
+
+func FuzzParseRule(f *testing.F) {
+	for _, s := range []string{"cn=svc-a:a.*:register,overwrite", "*:*:lookup", "spiffe=spiffe://example.org/ns/*:*:*",
+		"uid=1000&gid=100:user.*:remove,set_metadata", "any:pub.*:lookup", "anonymous:x:*", "fp=" + strings.Repeat("ab", 32) + ":n:*",
+		"cn=a:b:c:d", "::", "cn=:x:lookup"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRule(s)
+		if err != nil {
+			if !errors.Is(err, ErrBadRule) {
+				t.Fatalf("%q: error %v does not wrap ErrBadRule", s, err)
+			}
+			return
+		}
+		if err := r.Validate(); err != nil {
+			t.Fatalf("%q parsed into an invalid rule: %v", s, err)
+		}
+		again, err := ParseRule(r.String())
+		if err != nil {
+			t.Fatalf("%q: String %q does not parse: %v", s, r.String(), err)
+		}
+		if again.String() != r.String() {
+			t.Fatalf("%q: %q then %q", s, r.String(), again.String())
+		}
+		_ = r.Match(auth.Identity{CommonName: "x"}, s, ActionLookup)
+	})
 }
