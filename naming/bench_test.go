@@ -12,6 +12,9 @@ import (
 	"github.com/flintrpc/flint/secure"
 )
 
+// benchLimits lets the registration benchmarks add many names.
+var benchLimits = Limits{MaxEntries: 50_000_000}
+
 // BenchmarkNameServer measures lookups/s and registrations/s from 1 and 8
 // clients (one connection each) against flint's name server with memory
 // and bolt storage, and against Python's pyro4-ns in the same run, all in
@@ -24,12 +27,12 @@ func BenchmarkNameServer(b *testing.B) {
 		port func(b *testing.B) int
 	}{
 		{"flint-memory", func(b *testing.B) int {
-			return startServer(b, ServerConfig{Daemon: secureCfg(plaintext())}).URI().Port
+			return startServer(b, ServerConfig{Daemon: secureCfg(plaintext()), NameServer: Config{Limits: benchLimits}}).URI().Port
 		}},
 		{"flint-bolt", func(b *testing.B) int {
 			st, err := storage.OpenBolt(filepath.Join(b.TempDir(), "ns.db"), storage.BoltOptions{})
 			require.NoError(b, err)
-			return startServer(b, ServerConfig{Daemon: secureCfg(plaintext()), NameServer: Config{Storage: st}}).URI().Port
+			return startServer(b, ServerConfig{Daemon: secureCfg(plaintext()), NameServer: Config{Storage: st, Limits: benchLimits}}).URI().Port
 		}},
 		{"pyro4-ns", func(b *testing.B) int {
 			needPython(b)

@@ -271,7 +271,7 @@ func discover(ctx context.Context, opts LocateOptions, try func(secure.URI) bool
 			if try(u) {
 				return nil
 			}
-			if len(seen) >= 16 {
+			if len(seen) >= 8 {
 				return errors.New("naming: too many unusable broadcast replies")
 			}
 		}

@@ -32,14 +32,16 @@ const (
 )
 
 // Limits bound what a client can make the name server store or compute.
-// Zero fields take the defaults shown.
+// Zero fields take the defaults shown. With the defaults an entry takes at
+// most about 18 KB, so the whole store stays under 2 GB even when a client
+// that may register fills it; rules are the real defence.
 type Limits struct {
 	MaxNameLen  int // bytes per name; default 1024
 	MaxURILen   int // bytes per URI; default 1024
-	MaxTags     int // metadata tags per name; default 256
-	MaxTagLen   int // bytes per tag; default 1024
+	MaxTags     int // metadata tags per name; default 64
+	MaxTagLen   int // bytes per tag; default 256
 	MaxRegexLen int // bytes per regex filter; default 256
-	MaxEntries  int // registrations in total (checked before adding a name); default 1,000,000
+	MaxEntries  int // registrations in total (checked before adding a name); default 100,000
 	// RegexBudget bounds the time one list or remove call may spend
 	// matching a regex against names (RE2 is linear in the input, but the
 	// input is every name); past it the call fails with NamingError.
@@ -55,10 +57,10 @@ func (l Limits) withDefaults() Limits {
 	}
 	def(&l.MaxNameLen, 1024)
 	def(&l.MaxURILen, 1024)
-	def(&l.MaxTags, 256)
-	def(&l.MaxTagLen, 1024)
+	def(&l.MaxTags, 64)
+	def(&l.MaxTagLen, 256)
 	def(&l.MaxRegexLen, 256)
-	def(&l.MaxEntries, 1_000_000)
+	def(&l.MaxEntries, 100_000)
 	if l.RegexBudget <= 0 {
 		l.RegexBudget = 2 * time.Second
 	}

@@ -112,7 +112,7 @@ func runNS(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	var unix, store, bchost, nathost, rulesText string
-	var bcport, natport int
+	var bcport, natport, maxNames int
 	var nobc bool
 	stringFlag(fs, &host, "n", "host", host, "hostname to bind the server on (FLINT_HOST)")
 	intFlag(fs, &port, "p", "port", port, "port to bind the server on, 0 for any (FLINT_NS_PORT)")
@@ -123,6 +123,7 @@ func runNS(args []string, stdout, stderr io.Writer) int {
 	stringFlag(fs, &nathost, "", "nathost", "", "external hostname in case of NAT")
 	intFlag(fs, &natport, "", "natport", 0, "external port in case of NAT")
 	boolFlag(fs, &nobc, "x", "nobc", "don't start a broadcast server")
+	intFlag(fs, &maxNames, "", "max-names", 100_000, "refuse new names beyond this many registrations")
 	rulesText = os.Getenv(EnvNSRules)
 	stringFlag(fs, &rulesText, "", "rules", rulesText, "who may change which names: rules separated by ';', or @FILE ("+EnvNSRules+")")
 	key := refuseKeyFlag(fs)
@@ -146,6 +147,10 @@ func runNS(args []string, stdout, stderr io.Writer) int {
 	}
 	if port < 0 || port > 65535 || natport < 0 || natport > 65535 || bcport < 0 || bcport > 65535 {
 		fmt.Fprintln(stderr, "flint ns: ports must be in 0..65535")
+		return 2
+	}
+	if maxNames < 1 {
+		fmt.Fprintln(stderr, "flint ns: --max-names must be at least 1")
 		return 2
 	}
 	rules, err := parseRulesArg(rulesText)
@@ -183,7 +188,7 @@ func runNS(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	srv, err := naming.NewServer(ctx, naming.ServerConfig{
 		Daemon:     cfg,
-		NameServer: naming.Config{Storage: st, Rules: rules, Logger: logger},
+		NameServer: naming.Config{Storage: st, Rules: rules, Logger: logger, Limits: naming.Limits{MaxEntries: maxNames}},
 		Broadcast:  bc,
 	})
 	if err != nil {
