@@ -73,7 +73,7 @@ type Daemon struct {
 	conns   map[*serverConn]struct{}
 
 	onewaySem chan struct{}
-	calls     sync.WaitGroup // running calls
+	inflight  atomic.Int64 // calls running or queued to a worker
 	connWG    sync.WaitGroup // connection goroutines
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -412,20 +412,23 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		close(d.done)
 		// Stop reading new calls: half-close is not portable, so wait for
 		// calls in flight, then close.
-		finished := make(chan struct{})
-		go func() { d.calls.Wait(); close(finished) }()
-		select {
-		case <-finished:
-		case <-ctx.Done():
+		tick := time.NewTicker(5 * time.Millisecond)
+		for d.inflight.Load() > 0 && ctx.Err() == nil {
+			select {
+			case <-tick.C:
+			case <-ctx.Done():
+			}
 		}
+		tick.Stop()
 		d.cancel()
 		d.mu.Lock()
 		for sc := range d.conns {
 			sc.c.Close()
 		}
 		d.mu.Unlock()
+		// Connection goroutines wait for their calls, whose contexts are
+		// now cancelled; methods that ignore their context delay this.
 		d.connWG.Wait()
-		d.calls.Wait()
 		if errors.Is(err, net.ErrClosed) {
 			err = nil
 		}

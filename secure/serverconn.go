@@ -90,15 +90,15 @@ func (sc *serverConn) serve() {
 					<-sc.oneSem
 					return
 				}
-				sc.d.calls.Add(1)
+				sc.d.inflight.Add(1)
 				wg.Add(1)
 				go func() {
-					defer func() { <-sc.d.onewaySem; <-sc.oneSem; sc.d.calls.Done(); wg.Done() }()
+					defer func() { <-sc.d.onewaySem; <-sc.oneSem; sc.d.inflight.Add(-1); wg.Done() }()
 					sc.invoke(m)
 				}()
 				continue
 			}
-			sc.d.calls.Add(1)
+			sc.d.inflight.Add(1)
 			// Hand the call to an idle worker, or start one (up to
 			// MaxCallsPerConn), or wait for one to be free (backpressure).
 			// Workers live as long as the connection, so their stacks stay
@@ -115,14 +115,14 @@ func (sc *serverConn) serve() {
 					defer wg.Done()
 					for m := range work {
 						sc.invoke(m)
-						sc.d.calls.Done()
+						sc.d.inflight.Add(-1)
 					}
 				}()
 			}
 			select {
 			case work <- m:
 			case <-sc.ctx.Done():
-				sc.d.calls.Done()
+				sc.d.inflight.Add(-1)
 				return
 			}
 		default:
