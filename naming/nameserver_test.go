@@ -357,3 +357,31 @@ func TestRegexBudget(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, names, d.Len())
 }
+
+// TestSerializers: the Go client works over every serializer flint
+// offers, and the name server answers in kind.
+func TestSerializers(t *testing.T) {
+	srv := startServer(t, ServerConfig{Daemon: secureCfg(plaintext())})
+	ctx := ctxT(t)
+	for _, ser := range []string{"serpent", "json", "marshal", "msgpack"} {
+		t.Run(ser, func(t *testing.T) {
+			p, err := Locate(ctx, LocateOptions{Host: "127.0.0.1", Port: srv.URI().Port, Policy: plaintext(), Serializer: ser})
+			require.NoError(t, err)
+			c := NewClient(p)
+			defer c.Close()
+			u := secure.MustParseURI("PYRO:obj@127.0.0.1:7000")
+			name := "ser." + ser
+			require.NoError(t, c.Register(ctx, name, u, RegisterOptions{Metadata: []string{"m2", "m1"}}))
+			got, meta, err := c.LookupMeta(ctx, name)
+			require.NoError(t, err)
+			assert.Equal(t, u, got)
+			assert.Equal(t, []string{"m1", "m2"}, meta)
+			l, err := c.ListMeta(ctx, Filter{MetadataAll: []string{"m1", "m2"}, Prefix: ""})
+			require.NoError(t, err)
+			assert.Equal(t, Listing{URI: u.String(), Meta: []string{"m1", "m2"}}, l[name])
+			n, err := c.Remove(ctx, name)
+			require.NoError(t, err)
+			assert.Equal(t, 1, n)
+		})
+	}
+}
