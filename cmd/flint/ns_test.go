@@ -344,3 +344,21 @@ func TestNSBroadcast(t *testing.T) {
 	ns2 := startNSProc(t, env, flintBin, "ns", "-n", "127.0.0.1", "-p", "0")
 	assert.Contains(t, ns2.output(), "Not starting broadcast server for localhost.")
 }
+
+// TestNSPyro4HMAC: with FLINT_HMAC_MODE=pyro4 the name server and client
+// talk to Pyro4's PYRO_HMAC_KEY tools; a wrong key is refused both ways.
+func TestNSPyro4HMAC(t *testing.T) {
+	nsNeedPython(t)
+	flintEnv := []string{"FLINT_INSECURE=1", "FLINT_HMAC_KEY=sekrit", "FLINT_HMAC_MODE=pyro4"}
+	flintNS := startNSProc(t, flintEnv, flintBin, "ns", "-n", "127.0.0.1", "-p", "0", "-x")
+	pyNS := startNSProc(t, []string{"PYRO_HMAC_KEY=sekrit"}, "/usr/bin/pyro4-ns", "-n", "127.0.0.1", "-p", "0", "-x")
+	out := pyNSC(t, []string{"PYRO_HMAC_KEY=sekrit"}, "", "-n", "127.0.0.1", "-p", strconv.Itoa(flintNS.port), "ping")
+	assert.Equal(t, "Name server ping ok.\n", out)
+	out = pyNSC(t, []string{"PYRO_HMAC_KEY=wrong"}, "", "-n", "127.0.0.1", "-p", strconv.Itoa(flintNS.port), "ping")
+	assert.Contains(t, out, "Error: Failed to locate the nameserver")
+	out, code := flintNSC(t, flintEnv, "", "-n", "127.0.0.1", "-p", strconv.Itoa(pyNS.port), "ping")
+	assert.Equal(t, 0, code, out)
+	out, code = flintNSC(t, []string{"FLINT_INSECURE=1", "FLINT_HMAC_KEY=wrong", "FLINT_HMAC_MODE=pyro4"}, "", "-n", "127.0.0.1", "-p", strconv.Itoa(pyNS.port), "ping")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "hmac")
+}
