@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/flintrpc/flint/internal/pytest"
 	"github.com/flintrpc/flint/serial"
 )
 
@@ -12,7 +13,7 @@ import (
 var fuzzLimits = serial.Limits{MaxDepth: 32, MaxItems: 1 << 14, MaxBytes: 1 << 20}
 
 func addSeeds(f *testing.F) {
-	_, payloads := loadVectors(f, "json.json")
+	_, payloads := pytest.LoadVectors(f, vectorFile)
 	for _, p := range payloads {
 		f.Add(p)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flintrpc/flint/internal/pytest"
 	"github.com/flintrpc/flint/serial"
 	"github.com/flintrpc/flint/value"
 	"github.com/stretchr/testify/assert"
@@ -156,15 +157,9 @@ func (g *valueGen) value(depth int) any {
 	}
 }
 
-type pyLoad struct {
-	Value  any    `json:"value"`
-	Redump string `json:"redump"`
-	Error  string `json:"error"`
-}
-
 // throughPython encodes vals in Go and has Python json.loads and json.dumps
 // each one.
-func throughPython(t *testing.T, vals []any) ([][]byte, []pyLoad) {
+func throughPython(t *testing.T, vals []any) ([][]byte, []pytest.Load) {
 	t.Helper()
 	encs := make([][]byte, len(vals))
 	hexes := make([]string, len(vals))
@@ -174,8 +169,7 @@ func throughPython(t *testing.T, vals []any) ([][]byte, []pyLoad) {
 		encs[i] = b
 		hexes[i] = hex.EncodeToString(b)
 	}
-	var res []pyLoad
-	runPy(t, map[string]any{"cmd": "loads", "codec": "json", "payloads": hexes}, &res)
+	res := pytest.Loads(t, "json", hexes)
 	require.Len(t, res, len(vals))
 	return encs, res
 }
@@ -185,7 +179,7 @@ func throughPython(t *testing.T, vals []any) ([][]byte, []pyLoad) {
 // give exactly Go's bytes, and Go must decode those bytes back to the
 // original.
 func TestGoValuesThroughPython(t *testing.T) {
-	requirePython(t)
+	pytest.RequirePython(t)
 	g := &valueGen{r: rand.New(rand.NewPCG(1, 2)), canonical: true}
 	vals := make([]any, 300)
 	for i := range vals {
@@ -194,15 +188,15 @@ func TestGoValuesThroughPython(t *testing.T) {
 	encs, res := throughPython(t, vals)
 	for i, r := range res {
 		require.Empty(t, r.Error, "value %d", i)
-		py, err := fromTagged(r.Value)
+		py, err := pytest.FromTagged(r.Value)
 		require.NoError(t, err)
-		require.True(t, value.Equal(vals[i], py), "value %d as Python reads it: %s", i, firstDiff(vals[i], py))
+		require.True(t, value.Equal(vals[i], py), "value %d as Python reads it: %s", i, pytest.FirstDiff(vals[i], py))
 		redump, err := hex.DecodeString(r.Redump)
 		require.NoError(t, err)
 		require.Equal(t, string(redump), string(encs[i]), "value %d: Python's bytes", i)
 		back, err := New().Unmarshal(redump, serial.Limits{})
 		require.NoError(t, err)
-		require.True(t, value.Equal(vals[i], back), "value %d decoded: %s", i, firstDiff(vals[i], back))
+		require.True(t, value.Equal(vals[i], back), "value %d decoded: %s", i, pytest.FirstDiff(vals[i], back))
 	}
 }
 
@@ -210,7 +204,7 @@ func TestGoValuesThroughPython(t *testing.T) {
 // non-str keys, UUID, dates, ...) must still be written exactly as Python
 // writes what it reads back.
 func TestFlattenedValuesThroughPython(t *testing.T) {
-	requirePython(t)
+	pytest.RequirePython(t)
 	g := &valueGen{r: rand.New(rand.NewPCG(5, 6))}
 	vals := make([]any, 300)
 	for i := range vals {
@@ -225,26 +219,20 @@ func TestFlattenedValuesThroughPython(t *testing.T) {
 	}
 }
 
-type pyGen struct {
-	Value any    `json:"value"`
-	Data  string `json:"data"`
-}
-
 // TestPythonValuesInGo: values made and dumped by Python decode to the same
 // value in Go and re-encode to Python's bytes.
 func TestPythonValuesInGo(t *testing.T) {
-	requirePython(t)
-	var gen []pyGen
-	runPy(t, map[string]any{"cmd": "gen", "codec": "json", "seed": 7, "count": 300}, &gen)
+	pytest.RequirePython(t)
+	gen := pytest.Gen(t, "json", 7, 300)
 	require.Len(t, gen, 300)
 	for i, g := range gen {
-		want, err := fromTagged(g.Value)
+		want, err := pytest.FromTagged(g.Value)
 		require.NoError(t, err)
 		data, err := hex.DecodeString(g.Data)
 		require.NoError(t, err)
 		got, err := New().Unmarshal(data, serial.Limits{})
 		require.NoError(t, err, "value %d", i)
-		require.True(t, value.Equal(want, got), "value %d: %s", i, firstDiff(want, got))
+		require.True(t, value.Equal(want, got), "value %d: %s", i, pytest.FirstDiff(want, got))
 		enc, err := New().Marshal(nil, got)
 		require.NoError(t, err)
 		require.Equal(t, string(data), string(enc), "value %d", i)
@@ -254,7 +242,7 @@ func TestPythonValuesInGo(t *testing.T) {
 // TestPyro4Dumps compares with Pyro4's own JsonSerializer for the types
 // that only its default() hook handles.
 func TestPyro4Dumps(t *testing.T) {
-	requirePyro4(t)
+	pytest.RequirePyro4(t)
 	cases := []struct {
 		expr string
 		v    any
@@ -280,7 +268,7 @@ func TestPyro4Dumps(t *testing.T) {
 		Data  string `json:"data"`
 		Error string `json:"error"`
 	}
-	runPy(t, map[string]any{"cmd": "pyro_dumps", "codec": "json", "exprs": exprs}, &res)
+	pytest.RunHelper(t, map[string]any{"cmd": "pyro_dumps", "codec": "json", "exprs": exprs}, &res)
 	require.Len(t, res, len(cases))
 	for i, c := range cases {
 		require.Empty(t, res[i].Error, c.expr)
@@ -294,7 +282,7 @@ func TestPyro4Dumps(t *testing.T) {
 	var refused []struct {
 		Error string `json:"error"`
 	}
-	runPy(t, map[string]any{"cmd": "pyro_dumps", "codec": "json", "exprs": []string{"b'x'", "1j", "{(1,): 2}", "10**4300"}}, &refused)
+	pytest.RunHelper(t, map[string]any{"cmd": "pyro_dumps", "codec": "json", "exprs": []string{"b'x'", "1j", "{(1,): 2}", "10**4300"}}, &refused)
 	for i, v := range []any{[]byte("x"), complex(0, 1), dict(value.Tuple{int64(1)}, int64(2)), new(big.Int).Exp(big.NewInt(10), big.NewInt(4300), nil)} {
 		assert.NotEmpty(t, refused[i].Error, "Python accepted case %d", i)
 		_, err := New().Marshal(nil, v)
@@ -305,7 +293,7 @@ func TestPyro4Dumps(t *testing.T) {
 // compareWithPython checks Go's outcome for data against json.loads. A
 // Python error must be a Go error; a Python value must be decoded equally,
 // except for the documented deviations, which are returned as a label.
-func compareWithPython(t *testing.T, label string, data []byte, py pyLoad) string {
+func compareWithPython(t *testing.T, label string, data []byte, py pytest.Load) string {
 	t.Helper()
 	got, err := New().Unmarshal(data, serial.Limits{})
 	if py.Error != "" {
@@ -321,14 +309,14 @@ func compareWithPython(t *testing.T, label string, data []byte, py pyLoad) strin
 		}
 		t.Fatalf("%s: Python read %q but Go refused it: %v", label, data, err)
 	}
-	want, terr := fromTagged(py.Value)
+	want, terr := pytest.FromTagged(py.Value)
 	require.NoError(t, terr)
-	require.True(t, value.Equal(want, got), "%s: %q: %s", label, data, firstDiff(want, got))
+	require.True(t, value.Equal(want, got), "%s: %q: %s", label, data, pytest.FirstDiff(want, got))
 	return ""
 }
 
 func TestCraftedAgainstPython(t *testing.T) {
-	requirePython(t)
+	pytest.RequirePython(t)
 	crafted := []string{
 		"", " ", "nul", "null", "True", "nan", "NaN", "-NaN", "Infinity", "-Infinity", "+1", "01", "-0", "1.", ".5", "1e", "1.e5",
 		"1e5", "1E+5", "1e400", "-1e-400", "-", "--1", "0x10", "[1,]", "[1 2]", "[", "]", "[]", `{"a":1,}`, `{a:1}`, `{"a" 1}`,
@@ -342,8 +330,7 @@ func TestCraftedAgainstPython(t *testing.T) {
 	for i, c := range crafted {
 		hexes[i] = hex.EncodeToString([]byte(c))
 	}
-	var res []pyLoad
-	runPy(t, map[string]any{"cmd": "loads", "codec": "json", "payloads": hexes}, &res)
+	res := pytest.Loads(t, "json", hexes)
 	require.Len(t, res, len(crafted))
 	deviations := map[string]int{}
 	for i, c := range crafted {
@@ -357,8 +344,8 @@ func TestCraftedAgainstPython(t *testing.T) {
 // TestMutantsAgainstPython mutates recorded payloads at random and checks
 // that Go and json.loads agree on every mutant.
 func TestMutantsAgainstPython(t *testing.T) {
-	requirePython(t)
-	_, payloads := loadVectors(t, "json.json")
+	pytest.RequirePython(t)
+	_, payloads := pytest.LoadVectors(t, vectorFile)
 	var seeds [][]byte
 	for _, p := range payloads {
 		seeds = append(seeds, p)
@@ -388,8 +375,7 @@ func TestMutantsAgainstPython(t *testing.T) {
 	for i, m := range mutants {
 		hexes[i] = hex.EncodeToString(m)
 	}
-	var res []pyLoad
-	runPy(t, map[string]any{"cmd": "loads", "codec": "json", "payloads": hexes}, &res)
+	res := pytest.Loads(t, "json", hexes)
 	require.Len(t, res, n)
 	accepted, deviations := 0, map[string]int{}
 	for i, m := range mutants {

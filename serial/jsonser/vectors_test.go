@@ -1,14 +1,11 @@
 package jsonser
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
-	"os"
-	"sort"
 	"testing"
 
+	"github.com/flintrpc/flint/internal/pytest"
 	"github.com/flintrpc/flint/serial"
 	"github.com/flintrpc/flint/value"
 	"github.com/stretchr/testify/assert"
@@ -17,73 +14,23 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/vectors_expected.json with /usr/bin/python3")
 
-const goldenFile = "testdata/vectors_expected.json"
+const (
+	vectorFile = "testdata/json.json"
+	goldenFile = "testdata/vectors_expected.json"
+)
 
 // TestVectorsGolden checks that the committed expected values are what
 // Python makes of each vector's payload_raw_repr (or rewrites them with
 // -update).
 func TestVectorsGolden(t *testing.T) {
-	requirePython(t)
-	var fresh map[string]any
-	runPy(t, map[string]any{"cmd": "vectors", "file": "testdata/json.json"}, &fresh)
-	if *update {
-		require.NoError(t, os.WriteFile(goldenFile, compactGolden(t, fresh), 0o644))
-	}
-	committed := loadGolden(t)
-	require.Equal(t, len(fresh), len(committed))
-	for name, tagged := range fresh {
-		want, err := fromTagged(tagged)
-		require.NoError(t, err, name)
-		assert.True(t, value.Equal(want, committed[name]), name)
-	}
-}
-
-// compactGolden writes one vector per line, sorted by name.
-func compactGolden(t testing.TB, m map[string]any) []byte {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var b bytes.Buffer
-	b.WriteString("{\n")
-	for i, k := range names {
-		kb, err := json.Marshal(k)
-		require.NoError(t, err)
-		vb, err := json.Marshal(m[k])
-		require.NoError(t, err)
-		b.Write(kb)
-		b.WriteString(": ")
-		b.Write(vb)
-		if i < len(names)-1 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('\n')
-	}
-	b.WriteString("}\n")
-	return b.Bytes()
-}
-
-func loadGolden(t testing.TB) map[string]any {
-	t.Helper()
-	raw, err := os.ReadFile(goldenFile)
-	require.NoError(t, err)
-	var tagged map[string]any
-	require.NoError(t, json.Unmarshal(raw, &tagged))
-	out := make(map[string]any, len(tagged))
-	for name, tv := range tagged {
-		v, err := fromTagged(tv)
-		require.NoError(t, err, name)
-		out[name] = v
-	}
-	return out
+	pytest.CheckGolden(t, vectorFile, goldenFile, *update)
 }
 
 // TestVectorsDecode decodes every recorded payload and compares it with
 // Python's own reading of it.
 func TestVectorsDecode(t *testing.T) {
-	vectors, payloads := loadVectors(t, "json.json")
-	golden := loadGolden(t)
+	vectors, payloads := pytest.LoadVectors(t, vectorFile)
+	golden := pytest.LoadGolden(t, goldenFile)
 	c := New()
 	for _, v := range vectors {
 		want, ok := golden[v.Name]
@@ -98,7 +45,7 @@ func TestVectorsDecode(t *testing.T) {
 // be the payload Pyro4 wrote, byte for byte (JSON has no sets, so Python's
 // output is deterministic).
 func TestVectorsReencode(t *testing.T) {
-	vectors, payloads := loadVectors(t, "json.json")
+	vectors, payloads := pytest.LoadVectors(t, vectorFile)
 	c := New()
 	for _, v := range vectors {
 		p := payloads[v.Name]
@@ -113,7 +60,7 @@ func TestVectorsReencode(t *testing.T) {
 // TestVectorsTruncated cuts every payload at every offset: each prefix must
 // be refused with ErrMalformed, never accepted and never a panic.
 func TestVectorsTruncated(t *testing.T) {
-	vectors, payloads := loadVectors(t, "json.json")
+	vectors, payloads := pytest.LoadVectors(t, vectorFile)
 	c := New()
 	for _, v := range vectors {
 		p := payloads[v.Name]
@@ -128,7 +75,7 @@ func TestVectorsTruncated(t *testing.T) {
 // TestCallShape decodes a recorded call with serial.DecodeCall and
 // encodes it back with serial.EncodeCall to the same bytes.
 func TestCallShape(t *testing.T) {
-	_, payloads := loadVectors(t, "json.json")
+	_, payloads := pytest.LoadVectors(t, vectorFile)
 	p := payloads["ns_list_request"]
 	call, err := serial.DecodeCall(New(), p, serial.Limits{})
 	require.NoError(t, err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flintrpc/flint/internal/pytest"
 	"github.com/flintrpc/flint/serial"
 	"github.com/flintrpc/flint/value"
 	"github.com/stretchr/testify/assert"
@@ -186,19 +187,13 @@ func normalizeKinds(v any) any {
 
 func fmtAny(v any) string { return sprintf("%d", v) }
 
-type pyLoad struct {
-	Value  any    `json:"value"`
-	Redump string `json:"redump"`
-	Error  string `json:"error"`
-}
-
 // TestGoValuesThroughPython: Go encodes random values, Python's
 // marshal.loads reads them back (compared with the original), Python
 // re-dumps them and Go decodes that (compared again). CPython's bytes are
 // compared with ours after normalizing FLAG_REF, references, interning and
 // set order, which depend on CPython internals.
 func TestGoValuesThroughPython(t *testing.T) {
-	requirePython(t)
+	pytest.RequirePython(t)
 	g := &valueGen{r: rand.New(rand.NewPCG(1, 2))}
 	c := New()
 	const n = 300
@@ -212,14 +207,13 @@ func TestGoValuesThroughPython(t *testing.T) {
 		encs[i] = b
 		hexes[i] = hex.EncodeToString(b)
 	}
-	var res []pyLoad
-	runPy(t, map[string]any{"cmd": "loads", "codec": "marshal", "payloads": hexes}, &res)
+	res := pytest.Loads(t, "marshal", hexes)
 	require.Len(t, res, n)
 	for i, r := range res {
 		require.Empty(t, r.Error, "value %d: %#v", i, vals[i])
-		py, err := fromTagged(r.Value)
+		py, err := pytest.FromTagged(r.Value)
 		require.NoError(t, err)
-		require.True(t, value.Equal(vals[i], py), "value %d as Python reads it: %s", i, firstDiff(vals[i], py))
+		require.True(t, value.Equal(vals[i], py), "value %d as Python reads it: %s", i, pytest.FirstDiff(vals[i], py))
 
 		redump, err := hex.DecodeString(r.Redump)
 		require.NoError(t, err)
@@ -235,24 +229,18 @@ func TestGoValuesThroughPython(t *testing.T) {
 	}
 }
 
-type pyGen struct {
-	Value any    `json:"value"`
-	Data  string `json:"data"`
-}
-
 // TestPythonValuesInGo: Python makes random values (with shared objects,
 // interned strings and marshal versions 0 to 4, so every code and
 // FLAG_REF/back-references appear) and Go must decode each one to the same
 // value.
 func TestPythonValuesInGo(t *testing.T) {
-	requirePython(t)
-	var gen []pyGen
-	runPy(t, map[string]any{"cmd": "gen", "codec": "marshal", "seed": 7, "count": 300}, &gen)
+	pytest.RequirePython(t)
+	gen := pytest.Gen(t, "marshal", 7, 300)
 	require.Len(t, gen, 300)
 	c := New()
 	seen := map[byte]bool{}
 	for i, g := range gen {
-		want, err := fromTagged(g.Value)
+		want, err := pytest.FromTagged(g.Value)
 		require.NoError(t, err)
 		data, err := hex.DecodeString(g.Data)
 		require.NoError(t, err)
@@ -261,7 +249,7 @@ func TestPythonValuesInGo(t *testing.T) {
 		}
 		got, err := c.Unmarshal(data, serial.Limits{})
 		require.NoError(t, err, "value %d: %s", i, g.Data)
-		require.True(t, value.Equal(want, got), "value %d: %s", i, firstDiff(want, got))
+		require.True(t, value.Equal(want, got), "value %d: %s", i, pytest.FirstDiff(want, got))
 	}
 	// The corpus must have exercised references and the rarer codes.
 	for _, code := range []byte{'r', 'f', 'x', 't', 'Z', 'A', 'a', 'z', '(', ')', '<', '>', 'l', 'y', 'u', 'i' | flagRef} {
@@ -272,7 +260,7 @@ func TestPythonValuesInGo(t *testing.T) {
 // compareWithPython checks Go's outcome for data against CPython's. Python
 // errors must be Go errors; a Python value must be decoded equally by Go,
 // except for the documented deviations, which are returned as a label.
-func compareWithPython(t *testing.T, label string, data []byte, py pyLoad) string {
+func compareWithPython(t *testing.T, label string, data []byte, py pytest.Load) string {
 	t.Helper()
 	got, err := New().Unmarshal(data, serial.Limits{})
 	if py.Error != "" {
@@ -293,15 +281,15 @@ func compareWithPython(t *testing.T, label string, data []byte, py pyLoad) strin
 		}
 		t.Fatalf("%s: Python read %x but Go refused it: %v", label, data, err)
 	}
-	want, terr := fromTagged(py.Value)
+	want, terr := pytest.FromTagged(py.Value)
 	require.NoError(t, terr)
-	require.True(t, value.Equal(want, got), "%s: %x: %s", label, data, firstDiff(want, got))
+	require.True(t, value.Equal(want, got), "%s: %x: %s", label, data, pytest.FirstDiff(want, got))
 	return ""
 }
 
 // TestCraftedAgainstPython runs hand-made edge cases through both decoders.
 func TestCraftedAgainstPython(t *testing.T) {
-	requirePython(t)
+	pytest.RequirePython(t)
 	crafted := []string{
 		"z\x01\xe9", "a\x02\x00\x00\x00\xff\x80", "l\x00\x00\x00\x00", "l\x01\x00\x00\x00\xff\x7f",
 		"l\x01\x00\x00\x00\x00\x80", "l\x02\x00\x00\x00\xff\x7f\x00\x00", "l\xfe\xff\xff\xff\x00\x00\x01\x00",
@@ -321,8 +309,7 @@ func TestCraftedAgainstPython(t *testing.T) {
 	for i, c := range crafted {
 		hexes[i] = hex.EncodeToString([]byte(c))
 	}
-	var res []pyLoad
-	runPy(t, map[string]any{"cmd": "loads", "codec": "marshal", "payloads": hexes}, &res)
+	res := pytest.Loads(t, "marshal", hexes)
 	require.Len(t, res, len(crafted))
 	deviations := map[string]int{}
 	for i, c := range crafted {
@@ -337,8 +324,8 @@ func TestCraftedAgainstPython(t *testing.T) {
 // checks that Go and CPython agree on every mutant (accept with the same
 // value, or both refuse), apart from the documented deviations.
 func TestMutantsAgainstPython(t *testing.T) {
-	requirePython(t)
-	_, payloads := loadVectors(t, "marshal.json")
+	pytest.RequirePython(t)
+	_, payloads := pytest.LoadVectors(t, vectorFile)
 	var seeds [][]byte
 	for _, p := range payloads {
 		seeds = append(seeds, p)
@@ -371,8 +358,7 @@ func TestMutantsAgainstPython(t *testing.T) {
 	for i, m := range mutants {
 		hexes[i] = hex.EncodeToString(m)
 	}
-	var res []pyLoad
-	runPy(t, map[string]any{"cmd": "loads", "codec": "marshal", "payloads": hexes}, &res)
+	res := pytest.Loads(t, "marshal", hexes)
 	require.Len(t, res, n)
 	accepted, deviations := 0, map[string]int{}
 	for i, m := range mutants {

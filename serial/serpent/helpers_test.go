@@ -1,158 +1,34 @@
 package serpent
 
-// Helpers shared by this package's tests: the Python peer
-// (testdata/pyhelper.py), its tagged values, the recorded vectors and a
-// reader for Python reprs.
+// Helpers shared by this package's tests: the Python peer (through
+// internal/pytest), a reader for Python reprs and value predicates.
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
-	"math/big"
-	"os"
-	"os/exec"
-	"strconv"
 	"testing"
 
+	"github.com/flintrpc/flint/internal/pytest"
 	"github.com/flintrpc/flint/serial"
 	"github.com/flintrpc/flint/value"
 	"github.com/stretchr/testify/require"
 )
 
-const pythonPath = "/usr/bin/python3"
-
 var codec = New()
 
-// requirePython skips the test when /usr/bin/python3 cannot import serpent,
-// unless CI is set, in which case that is a failure.
+// requirePython is pytest.RequirePython for tests that run serpent itself.
 func requirePython(t testing.TB) {
 	t.Helper()
-	if err := exec.Command(pythonPath, "-c", "import serpent").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but %s cannot import serpent: %v", pythonPath, err)
-		}
-		t.Skipf("%s cannot import serpent: %v", pythonPath, err)
-	}
+	pytest.RequirePython(t, "serpent")
 }
 
-// runPy sends req to testdata/pyhelper.py and decodes its reply into out.
-func runPy(t testing.TB, req, out any) {
-	t.Helper()
-	in, err := json.Marshal(req)
-	require.NoError(t, err)
-	cmd := exec.Command(pythonPath, "testdata/pyhelper.py")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	res, err := cmd.Output()
-	require.NoError(t, err, "pyhelper: %s", stderr.String())
-	require.NoError(t, json.Unmarshal(res, out))
-}
-
-// pyResult is one answer of the loads and roundtrip operations.
-type pyResult struct {
-	Value json.RawMessage `json:"value"`
-	Dumps string          `json:"dumps"`
-	Error string          `json:"error"`
-}
-
-// fromTagged converts a tagged Python value into the value model. Like
-// Unmarshal, it turns serpent's NaN class dict into a float NaN.
-func fromTagged(raw json.RawMessage) (any, error) {
-	var arr []json.RawMessage
-	if err := json.Unmarshal(raw, &arr); err != nil || len(arr) == 0 {
-		return nil, fmt.Errorf("bad tagged value %s", raw)
-	}
-	var tag string
-	if err := json.Unmarshal(arr[0], &tag); err != nil {
-		return nil, err
-	}
-	str := func(i int) string {
-		var s string
-		if i < len(arr) {
-			_ = json.Unmarshal(arr[i], &s)
-		}
-		return s
-	}
-	float := func(i int) (float64, error) {
-		u, err := strconv.ParseUint(str(i), 16, 64)
-		return math.Float64frombits(u), err
-	}
-	seq := func() ([]any, error) {
-		var items []json.RawMessage
-		if err := json.Unmarshal(arr[1], &items); err != nil {
-			return nil, err
-		}
-		out := make([]any, len(items))
-		for i, it := range items {
-			v, err := fromTagged(it)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = v
-		}
-		return out, nil
-	}
-	switch tag {
-	case "none":
-		return nil, nil
-	case "bool":
-		var b bool
-		err := json.Unmarshal(arr[1], &b)
-		return b, err
-	case "int":
-		b, ok := new(big.Int).SetString(str(1), 10)
-		if !ok {
-			return nil, fmt.Errorf("bad int %s", arr[1])
-		}
-		return value.NormalizeInt(b), nil
-	case "float":
-		return float(1)
-	case "complex":
-		re, err := float(1)
-		if err != nil {
-			return nil, err
-		}
-		im, err := float(2)
-		return complex(re, im), err
-	case "str":
-		return str(1), nil
-	case "bytes":
-		return hex.DecodeString(str(1))
-	case "list":
-		return seq()
-	case "tuple":
-		s, err := seq()
-		return value.Tuple(s), err
-	case "set":
-		s, err := seq()
-		return value.Set(s), err
-	case "dict":
-		var pairs [][2]json.RawMessage
-		if err := json.Unmarshal(arr[1], &pairs); err != nil {
-			return nil, err
-		}
-		d := value.NewDict(len(pairs))
-		for _, kv := range pairs {
-			k, err := fromTagged(kv[0])
-			if err != nil {
-				return nil, err
-			}
-			v, err := fromTagged(kv[1])
-			if err != nil {
-				return nil, err
-			}
-			d.Append(k, v)
-		}
-		if f, ok := nanDict(d); ok {
-			return f, nil
-		}
-		return d, nil
-	}
-	return nil, fmt.Errorf("unknown tag %q", tag)
+// fromTagged is pytest.FromTagged that, like Unmarshal, turns serpent's NaN
+// class dict into a float NaN.
+func fromTagged(raw any) (any, error) {
+	return pytest.FromTagged(raw, func(d *value.Dict) (any, bool) {
+		return nanDict(d)
+	})
 }
 
 // pyValue decodes Python repr text with the codec under test, after

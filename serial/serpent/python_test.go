@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/flintrpc/flint/internal/pytest"
 	"github.com/flintrpc/flint/serial"
 	"github.com/flintrpc/flint/value"
 	"github.com/stretchr/testify/assert"
@@ -168,17 +169,17 @@ func TestPythonRoundTripGoValues(t *testing.T) {
 		require.NoError(t, err)
 		payloads[i] = hex.EncodeToString(enc)
 	}
-	var res []pyResult
-	runPy(t, map[string]any{"op": "roundtrip", "payloads": payloads}, &res)
+	res := pytest.Loads(t, "serpent", payloads)
 	require.Len(t, res, count)
 	exact := 0
 	for i, r := range res {
 		require.Empty(t, r.Error, "python refused %s", payloads[i])
+		require.Empty(t, r.RedumpError, "python refused %s", payloads[i])
 		want := afterPython(vals[i])
 		seen, err := fromTagged(r.Value)
 		require.NoError(t, err)
 		require.True(t, value.Equal(want, seen), "python read %#v, want %#v", seen, want)
-		pyBytes, err := hex.DecodeString(r.Dumps)
+		pyBytes, err := hex.DecodeString(r.Redump)
 		require.NoError(t, err)
 		back, err := codec.Unmarshal(pyBytes, serial.Limits{})
 		require.NoError(t, err, "%q", pyBytes)
@@ -197,12 +198,11 @@ func TestPythonRoundTripGoValues(t *testing.T) {
 // text is deterministic.
 func TestPythonGeneratedValues(t *testing.T) {
 	requirePython(t)
-	var res []pyResult
-	runPy(t, map[string]any{"op": "generate", "seed": 7, "count": 300}, &res)
+	res := pytest.Gen(t, "serpent", 7, 300)
 	require.Len(t, res, 300)
 	exact := 0
 	for _, r := range res {
-		data, err := hex.DecodeString(r.Dumps)
+		data, err := hex.DecodeString(r.Data)
 		require.NoError(t, err)
 		want, err := fromTagged(r.Value)
 		require.NoError(t, err)
@@ -229,7 +229,7 @@ func TestPrintableMatchesPython(t *testing.T) {
 		Unidata string     `json:"unidata"`
 		Ranges  [][2]int32 `json:"ranges"`
 	}
-	runPy(t, map[string]any{"op": "printable"}, &res)
+	pytest.RunHelper(t, map[string]any{"cmd": "printable"}, &res)
 	if res.Unidata != "14.0.0" {
 		t.Skipf("the table targets Python 3.11 (Unicode 14.0.0); this Python has %s", res.Unidata)
 	}
@@ -254,7 +254,7 @@ func TestNestingLimitMatchesPython(t *testing.T) {
 	requirePython(t)
 	levels := []int{1, 199, 200, 201, 202, 203}
 	var res []bool
-	runPy(t, map[string]any{"op": "nesting", "levels": levels}, &res)
+	pytest.RunHelper(t, map[string]any{"cmd": "nesting", "levels": levels}, &res)
 	for i, n := range levels {
 		var v any = []any{}
 		for range n - 1 {

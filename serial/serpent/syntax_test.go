@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flintrpc/flint/internal/pytest"
 	"github.com/flintrpc/flint/serial"
 	"github.com/flintrpc/flint/value"
 	"github.com/stretchr/testify/assert"
@@ -92,8 +93,7 @@ func TestSyntaxMatchesPython(t *testing.T) {
 	for i, s := range syntaxCorpus {
 		payloads[i] = hex.EncodeToString([]byte(s))
 	}
-	var res []pyResult
-	runPy(t, map[string]any{"op": "loads", "payloads": payloads}, &res)
+	res := pytest.Loads(t, "serpent", payloads)
 	require.Len(t, res, len(syntaxCorpus))
 	refused, accepted, deviated := 0, 0, 0
 	defer func() {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flintrpc/flint/internal/pytest"
 	"github.com/flintrpc/flint/serial"
 	"github.com/flintrpc/flint/value"
 	"github.com/stretchr/testify/assert"
@@ -311,9 +312,8 @@ func TestValueVectorsPythonLoads(t *testing.T) {
 		ours = append(ours, hex.EncodeToString(enc))
 		theirs = append(theirs, e.SerpentHex)
 	}
-	var a, b []pyResult
-	runPy(t, map[string]any{"op": "loads", "payloads": ours}, &a)
-	runPy(t, map[string]any{"op": "loads", "payloads": theirs}, &b)
+	a := pytest.Loads(t, "serpent", ours)
+	b := pytest.Loads(t, "serpent", theirs)
 	require.Len(t, a, len(names))
 	for i, name := range names {
 		require.Empty(t, a[i].Error, name)
