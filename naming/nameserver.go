@@ -271,7 +271,9 @@ func (ns *NameServer) Register(ctx context.Context, name, uri, safe, metadata an
 		}
 		return ns.storageError("register", err)
 	}
-	ns.log.Info("name registered", "peer", id.String(), "name", logTrunc(n), "uri", logTrunc(u), "new", created)
+	if ns.log.IsInfo() {
+		ns.log.Info("name registered", "peer", id.String(), "name", logTrunc(n), "uri", logTrunc(u), "new", created)
+	}
 	return nil
 }
 
