@@ -8,11 +8,13 @@
 //   - the Python peer: [RequirePython] and [RequirePyro4] decide whether the
 //     real interpreter can run, and [RunHelper] sends one request to the
 //     embedded helper script (helper.py, whose doc string lists the
-//     commands) and decodes its reply;
+//     commands) and decodes its reply; [Loads] and [Gen] wrap its two most
+//     used commands;
 //   - [FromTagged], which turns the helper's tagged Python values into the
 //     value model;
-//   - the recorded Pyro4 vectors: [LoadVectors] and the golden files of
-//     expected values ([CheckGolden], [LoadGolden]);
+//   - the recorded Pyro4 vectors: [LoadVectors], the golden files of
+//     expected values ([CheckGolden], [LoadGolden]) and the checks every
+//     codec runs on them ([CheckVectorsDecode], [CheckVectorsTruncated]);
 //   - [FirstDiff], a readable description of where two values differ.
 //
 // # Invariants

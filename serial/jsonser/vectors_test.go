@@ -1,13 +1,11 @@
 package jsonser
 
 import (
-	"errors"
 	"flag"
 	"testing"
 
 	"github.com/flintrpc/flint/internal/pytest"
 	"github.com/flintrpc/flint/serial"
-	"github.com/flintrpc/flint/value"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,16 +27,7 @@ func TestVectorsGolden(t *testing.T) {
 // TestVectorsDecode decodes every recorded payload and compares it with
 // Python's own reading of it.
 func TestVectorsDecode(t *testing.T) {
-	vectors, payloads := pytest.LoadVectors(t, vectorFile)
-	golden := pytest.LoadGolden(t, goldenFile)
-	c := New()
-	for _, v := range vectors {
-		want, ok := golden[v.Name]
-		require.True(t, ok, "no expected value for %s", v.Name)
-		got, err := c.Unmarshal(payloads[v.Name], serial.Limits{})
-		require.NoError(t, err, v.Name)
-		assert.True(t, value.Equal(want, got), "%s:\n got %#v\nwant %#v", v.Name, got, want)
-	}
+	pytest.CheckVectorsDecode(t, New(), vectorFile, goldenFile)
 }
 
 // TestVectorsReencode encodes each decoded payload again: the result must
@@ -60,16 +49,7 @@ func TestVectorsReencode(t *testing.T) {
 // TestVectorsTruncated cuts every payload at every offset: each prefix must
 // be refused with ErrMalformed, never accepted and never a panic.
 func TestVectorsTruncated(t *testing.T) {
-	vectors, payloads := pytest.LoadVectors(t, vectorFile)
-	c := New()
-	for _, v := range vectors {
-		p := payloads[v.Name]
-		for i := 0; i < len(p); i++ {
-			_, err := c.Unmarshal(p[:i], serial.Limits{})
-			require.Error(t, err, "%s cut at %d", v.Name, i)
-			require.True(t, errors.Is(err, serial.ErrMalformed), "%s cut at %d: %v", v.Name, i, err)
-		}
-	}
+	pytest.CheckVectorsTruncated(t, New(), vectorFile)
 }
 
 // TestCallShape decodes a recorded call with serial.DecodeCall and
