@@ -111,11 +111,11 @@ func (c *Conn) check(m *wire.Message) error {
 		return nil
 	}
 	if !c.p.serIDs[m.SerializerID] {
-		c.p.logger.Warn("message refused", "peer", c.peerString(), "reason", "serializer not allowed", "serializer", m.SerializerID)
+		c.p.Log().Warn("message refused", "peer", c.peerString(), "reason", "serializer not allowed", "serializer", m.SerializerID)
 		return &SerializerError{ID: m.SerializerID}
 	}
 	if m.Flags&wire.FlagKeepSerialized != 0 && !c.p.AllowBlobCalls {
-		c.p.logger.Warn("message refused", "peer", c.peerString(), "reason", "blob call flag not allowed")
+		c.p.Log().Warn("message refused", "peer", c.peerString(), "reason", "blob call flag not allowed")
 		return fmt.Errorf("%w: KEEPSERIALIZED (blob) calls are not allowed", ErrRefused)
 	}
 	return nil
@@ -208,7 +208,7 @@ func (g *Gate) Accept(ctx context.Context, raw net.Conn) (*Conn, error) {
 		addr = raw.RemoteAddr().String()
 	}
 	refuse := func(err error, id auth.Identity) (*Conn, error) {
-		p.logger.Warn("connection refused", "peer", id.String(), "addr", addr, "reason", err.Error())
+		p.Log().Warn("connection refused", "peer", id.String(), "addr", addr, "reason", err.Error())
 		raw.Close()
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func (g *Gate) Accept(ctx context.Context, raw net.Conn) (*Conn, error) {
 	c := &Conn{raw: raw, p: p, server: true, release: release}
 	fail := func(err error) (*Conn, error) {
 		c.Close()
-		p.logger.Warn("connection refused", "peer", c.identity.String(), "addr", addr, "reason", err.Error())
+		p.Log().Warn("connection refused", "peer", c.identity.String(), "addr", addr, "reason", err.Error())
 		return nil, err
 	}
 	deadline := now().Add(p.limits.HandshakeTimeout)
@@ -276,7 +276,7 @@ func (g *Gate) Accept(ctx context.Context, raw net.Conn) (*Conn, error) {
 		c.identity.HMAC = true
 	}
 	_ = c.raw.SetDeadline(time.Time{})
-	p.logger.Info("connection accepted", "peer", c.identity.String(), "addr", addr, "tls", c.IsTLS(), "hmac", p.hmacMode.String())
+	p.Log().Info("connection accepted", "peer", c.identity.String(), "addr", addr, "tls", c.IsTLS(), "hmac", p.hmacMode.String())
 	return c, nil
 }
 

@@ -170,10 +170,7 @@ var (
 
 func (p *Policy) init() error {
 	p.once.Do(func() {
-		p.logger = p.Logger
-		if p.logger == nil {
-			p.logger = hclog.NewNullLogger()
-		}
+		p.logger = hclog.NewNullLogger()
 		p.limits = p.Limits.withDefaults()
 		p.hmacMode = p.HMACMode
 		if p.hmacMode == HMACAuto {
@@ -228,7 +225,7 @@ func (p *Policy) Validate(server bool, network string) error {
 	}
 	if p.AllowInsecurePlaintext {
 		p.insecureLg.Do(func() {
-			p.logger.Warn("INSECURE: plaintext connections allowed; traffic is neither encrypted nor authenticated by TLS")
+			p.Log().Warn("INSECURE: plaintext connections allowed; traffic is neither encrypted nor authenticated by TLS")
 		})
 		return nil
 	}
@@ -263,8 +260,12 @@ func (p *Policy) EffectiveLimits() Limits {
 	return p.limits
 }
 
-// Log returns the audit logger (never nil).
+// Log returns the audit logger (never nil): Logger if set, even after the
+// policy is in use, else a logger that discards.
 func (p *Policy) Log() hclog.Logger {
+	if p.Logger != nil {
+		return p.Logger
+	}
 	_ = p.init()
 	return p.logger
 }

@@ -152,7 +152,7 @@ func endpointOf(a net.Addr, host string) transport.Endpoint {
 	switch x := a.(type) {
 	case *net.TCPAddr:
 		h := host
-		if h == "" || h == "0.0.0.0" || h == "::" {
+		if h == "" {
 			h = x.IP.String()
 		}
 		return transport.Endpoint{Network: "tcp", Address: net.JoinHostPort(h, strconv.Itoa(x.Port))}
