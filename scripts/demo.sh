@@ -62,8 +62,8 @@ if [ -n "$ns_uri" ]; then
 	env "${client_env[@]}" "$work/bin/client" PYRONAME:example.greeting "Bob"
 fi
 
-echo "== a client without a certificate is refused"
-if FLINT_TLS_CA="$work/pki/ca.pem" FLINT_INSECURE=1 "$work/bin/client" "$uri" "Mallory" 2>"$work/refused.log"; then
+echo "== a plaintext client without a certificate is refused by the daemon"
+if env -u FLINT_TLS_CERT -u FLINT_TLS_KEY -u FLINT_TLS_CA FLINT_INSECURE=1 "$work/bin/client" "$uri" "Mallory" 2>"$work/refused.log"; then
 	echo "unexpected: plaintext client got through"; exit 1
 fi
 sed 's/^/   /' "$work/refused.log"
