@@ -324,7 +324,11 @@ func handshake(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs 
 		if ctx.Err() != nil {
 			return nil, meta, nil, ctxError(ctx)
 		}
-		return nil, meta, nil, newError(ErrConnectionClosed, err, "reading handshake reply")
+		hint := ""
+		if !c.IsTLS() {
+			hint = " (the daemon may require TLS: set FLINT_TLS_CERT, FLINT_TLS_KEY and FLINT_TLS_CA)"
+		}
+		return nil, meta, nil, newError(ErrConnectionClosed, err, "the daemon closed the connection during the handshake%s", hint)
 	}
 	_ = c.SetReadDeadline(time.Time{})
 	_ = c.SetWriteDeadline(time.Time{})
