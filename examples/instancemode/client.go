@@ -11,14 +11,19 @@ import (
 
 // Client calls msg on the three objects of the daemon at location
 // ("host:port"), printing the number of the instance that handled each
-// call to w, like the client of Pyro4's instancemode example.
+// call to w, like the client of Pyro4's instancemode example. An empty
+// location means PYRONAME: URIs, resolved by cfg.Resolver.
 func Client(ctx context.Context, w io.Writer, cfg secure.ProxyConfig, location string) error {
 	fmt.Fprintln(w, "Showing the different instancing modes.")
 	fmt.Fprintln(w, "The number printed, is the id of the instance that handled the call.")
 
 	// calls makes a proxy, calls msg three times and closes it.
 	calls := func(id, message string) ([]any, error) {
-		p, err := secure.NewProxy("PYRO:"+id+"@"+location, cfg)
+		uri := "PYRONAME:" + id
+		if location != "" {
+			uri = "PYRO:" + id + "@" + location
+		}
+		p, err := secure.NewProxy(uri, cfg)
 		if err != nil {
 			return nil, err
 		}

@@ -3,7 +3,11 @@ client.py and client2.py do (a daemon of our own for the callbacks, workers
 that report back, callbacks that fail), with the two URIs as arguments and
 an end once everything has called back.
 
-usage: client.py URI URI2
+usage: client.py [URI URI2]
+
+The URIs default to PYRONAME:example.callback and PYRONAME:example.callback2
+(the name server is found as Pyro4 finds it: PYRO_NS_HOST, PYRO_NS_PORT or
+broadcast).
 """
 import logging
 import random
@@ -52,7 +56,9 @@ class CrashingHandler(object):
 def main():
     logging.basicConfig(stream=sys.stdout, format="[%(name)s,%(levelname)s] %(message)s")
     logging.getLogger("Pyro4").setLevel(logging.WARNING)
-    uri, uri2 = sys.argv[1], sys.argv[2]
+    uri, uri2 = "PYRONAME:example.callback", "PYRONAME:example.callback2"
+    if len(sys.argv) > 2:
+        uri, uri2 = sys.argv[1], sys.argv[2]
     with Pyro4.Daemon(host="127.0.0.1") as daemon:
         callback = CallbackHandler()
         daemon.register(callback)

@@ -2,14 +2,13 @@
 // (example.callback and example.callback2), the Go port of Pyro4's
 // examples/callback server.py and server2.py:
 //
-//	server [-unit 1s]
+//	server [-unit 1s] [-ns]
 //
-// It prints their URIs and serves until interrupted. Pyro4's example
-// registers them in a name server; flint's --ns registration arrives with
-// the naming package, so for now give the printed URIs to the client.
-// Configuration comes from the environment (FLINT_HOST, FLINT_PORT,
-// FLINT_TLS_*, FLINT_INSECURE, ...); the server's calls back to clients use
-// the same policy.
+// It prints their URIs and serves until interrupted; with -ns it also
+// registers them in the name server (FLINT_NS_HOST, FLINT_NS_PORT), as
+// Pyro4's example does. Configuration comes from the environment
+// (FLINT_HOST, FLINT_PORT, FLINT_TLS_*, FLINT_INSECURE, ...); the server's
+// calls back to clients use the same policy.
 package main
 
 import (
@@ -27,14 +26,15 @@ import (
 
 func main() {
 	unit := flag.Duration("unit", time.Second, "how long one unit of a worker's work takes")
+	useNS := flag.Bool("ns", false, "register both servers in the name server")
 	flag.Parse()
-	if err := run(*unit); err != nil {
+	if err := run(*unit, *useNS); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
 }
 
-func run(unit time.Duration) error {
+func run(unit time.Duration, useNS bool) error {
 	cfg, err := secure.DaemonConfigFromEnv()
 	if err != nil {
 		return err
@@ -49,6 +49,13 @@ func run(unit time.Duration) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if useNS {
+		names := map[string]secure.URI{callback.ObjectID: d.URIFor(callback.ObjectID), callback.Object2ID: d.URIFor(callback.Object2ID)}
+		if err := registerNames(ctx, cfg, names); err != nil {
+			d.Close()
+			return err
+		}
+	}
 	fmt.Printf("Object uri = %s\n", d.URIFor(callback.ObjectID))
 	fmt.Printf("Object uri = %s\n", d.URIFor(callback.Object2ID))
 	fmt.Println("Ready.")

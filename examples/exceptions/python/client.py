@@ -1,9 +1,11 @@
 """Our Python Pyro4 client for the exceptions example: the calls Pyro4's own
-exceptions example client makes, with the URI as an argument instead of a
-name server lookup. It prints the last remote traceback instead of dying
-with it.
+exceptions example client makes. It prints the last remote traceback
+instead of dying with it.
 
-usage: client.py URI
+usage: client.py [URI]
+
+URI defaults to PYRONAME:example.exceptions (the name server is found as
+Pyro4 finds it: PYRO_NS_HOST, PYRO_NS_PORT or broadcast).
 """
 import sys
 
@@ -12,7 +14,7 @@ import Pyro4.util
 
 
 def main():
-    test = Pyro4.Proxy(sys.argv[1])
+    test = Pyro4.Proxy(sys.argv[1] if len(sys.argv) > 1 else "PYRONAME:example.exceptions")
     print(test.div(2.0, 9.0))
     try:
         print(2 // 0)

@@ -1,17 +1,19 @@
 // Command server publishes the exceptions example's TestClass as
 // "example.exceptions", the Go port of Pyro4's examples/exceptions server.
-// It prints the object's URI and serves until interrupted. Set
-// FLINT_EXPOSE_TRACEBACKS=1 to send error details and Go stacks to
-// clients (development only).
 //
-// Pyro4's example registers the object in a name server; flint's --ns
-// registration arrives with the naming package, so for now give the
-// printed URI to the client. Configuration comes from the environment
-// (FLINT_HOST, FLINT_PORT, FLINT_TLS_*, FLINT_INSECURE, ...).
+//	server [-ns]
+//
+// It prints the object's URI and serves until interrupted; with -ns it
+// also registers it in the name server (FLINT_NS_HOST, FLINT_NS_PORT), as
+// Pyro4's example does. Set FLINT_EXPOSE_TRACEBACKS=1 to send error
+// details and Go stacks to clients (development only). Configuration
+// comes from the environment (FLINT_HOST, FLINT_PORT, FLINT_TLS_*,
+// FLINT_INSECURE, ...).
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -22,13 +24,15 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	useNS := flag.Bool("ns", false, "register example.exceptions in the name server")
+	flag.Parse()
+	if err := run(*useNS); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func run(useNS bool) error {
 	cfg, err := secure.DaemonConfigFromEnv()
 	if err != nil {
 		return err
@@ -44,6 +48,12 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if useNS {
+		if err := registerNames(ctx, cfg, map[string]secure.URI{exceptions.ObjectID: uri}); err != nil {
+			d.Close()
+			return err
+		}
+	}
 	fmt.Printf("Ready. Object uri = %s\n", uri)
 	return d.Serve(ctx)
 }

@@ -1,8 +1,11 @@
 """Our Python Pyro4 client for the instancemode example: the calls Pyro4's
-own instancemode example client makes, with the daemon's location
-(HOST:PORT) as an argument instead of a name server lookup.
+own instancemode example client makes.
 
-usage: client.py HOST:PORT
+usage: client.py [HOST:PORT]
+
+With HOST:PORT (the daemon's location) it builds PYRO: URIs; without it,
+it uses PYRONAME:instance.single and so on, through the name server found
+as Pyro4 finds it (PYRO_NS_HOST, PYRO_NS_PORT or broadcast).
 """
 import sys
 
@@ -11,7 +14,8 @@ import Pyro4
 
 def calls(location, name, message):
     got = []
-    with Pyro4.Proxy("PYRO:%s@%s" % (name, location)) as p:
+    uri = "PYRO:%s@%s" % (name, location) if location else "PYRONAME:" + name
+    with Pyro4.Proxy(uri) as p:
         for _ in range(3):
             result = p.msg(message)
             print(result)
@@ -20,7 +24,7 @@ def calls(location, name, message):
 
 
 def main():
-    location = sys.argv[1]
+    location = sys.argv[1] if len(sys.argv) > 1 else None
     print("Showing the different instancing modes.")
     print("The number printed, is the id of the instance that handled the call.")
 

@@ -1,16 +1,19 @@
 // Command server publishes the instancemode example's three objects
 // (instance.single, instance.session, instance.percall), the Go port of
-// Pyro4's examples/instancemode server. It prints their URIs and serves
-// until interrupted.
+// Pyro4's examples/instancemode server:
 //
-// Pyro4's example registers the objects in a name server; flint's --ns
-// registration arrives with the naming package, so for now give the
-// client the daemon's location (host:port). Configuration comes from the
-// environment (FLINT_HOST, FLINT_PORT, FLINT_TLS_*, FLINT_INSECURE, ...).
+//	server [-ns]
+//
+// It prints their URIs and the daemon's location and serves until
+// interrupted; with -ns it also registers them in the name server
+// (FLINT_NS_HOST, FLINT_NS_PORT), as Pyro4's example does. Configuration
+// comes from the environment (FLINT_HOST, FLINT_PORT, FLINT_TLS_*,
+// FLINT_INSECURE, ...).
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -21,13 +24,15 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	useNS := flag.Bool("ns", false, "register the objects in the name server")
+	flag.Parse()
+	if err := run(*useNS); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func run(useNS bool) error {
 	cfg, err := secure.DaemonConfigFromEnv()
 	if err != nil {
 		return err
@@ -42,8 +47,16 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	names := map[string]secure.URI{}
 	for _, id := range []string{instancemode.SingleID, instancemode.SessionID, instancemode.PercallID} {
+		names[id] = d.URIFor(id)
 		fmt.Printf("Object uri = %s\n", d.URIFor(id))
+	}
+	if useNS {
+		if err := registerNames(ctx, cfg, names); err != nil {
+			d.Close()
+			return err
+		}
 	}
 	fmt.Printf("Ready. Daemon location = %s\n", d.Location())
 	return d.Serve(ctx)

@@ -1,7 +1,10 @@
 """Our Python Pyro4 client for the oneway example: the calls Pyro4's own
-oneway example client makes, with the URI as an argument.
+oneway example client makes.
 
-usage: client.py URI [TICK_SECONDS]
+usage: client.py [URI [TICK_SECONDS]]
+
+URI defaults to PYRONAME:example.oneway (the name server is found as Pyro4
+finds it: PYRO_NS_HOST, PYRO_NS_PORT or broadcast).
 """
 import sys
 import time
@@ -10,7 +13,7 @@ import Pyro4
 
 
 def main():
-    uri = sys.argv[1]
+    uri = sys.argv[1] if len(sys.argv) > 1 else "PYRONAME:example.oneway"
     tick = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
     with Pyro4.Proxy(uri) as serv:
         print("starting server using a oneway call")

@@ -1,13 +1,12 @@
 // Command server publishes the oneway example's Server as
 // "example.oneway", the Go port of Pyro4's examples/oneway server:
 //
-//	server [-tick 1s]
+//	server [-tick 1s] [-ns]
 //
-// It prints the object's URI and serves until interrupted. Pyro4's example
-// registers the object in a name server; flint's --ns registration arrives
-// with the naming package, so for now give the printed URI to the client.
-// Configuration comes from the environment (FLINT_HOST, FLINT_PORT,
-// FLINT_TLS_*, FLINT_INSECURE, ...).
+// It prints the object's URI and serves until interrupted. With -ns it
+// also registers the object in the name server (FLINT_NS_HOST,
+// FLINT_NS_PORT), as Pyro4's example does. Configuration comes from the
+// environment (FLINT_HOST, FLINT_PORT, FLINT_TLS_*, FLINT_INSECURE, ...).
 package main
 
 import (
@@ -24,14 +23,15 @@ import (
 
 func main() {
 	tick := flag.Duration("tick", oneway.DefaultTick, "how long one unit of work takes")
+	useNS := flag.Bool("ns", false, "register example.oneway in the name server")
 	flag.Parse()
-	if err := run(&oneway.Server{Tick: *tick}); err != nil {
+	if err := run(&oneway.Server{Tick: *tick}, *useNS); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
 }
 
-func run(s *oneway.Server) error {
+func run(s *oneway.Server, useNS bool) error {
 	cfg, err := secure.DaemonConfigFromEnv()
 	if err != nil {
 		return err
@@ -47,6 +47,12 @@ func run(s *oneway.Server) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if useNS {
+		if err := registerNames(ctx, cfg, map[string]secure.URI{oneway.ObjectID: uri}); err != nil {
+			d.Close()
+			return err
+		}
+	}
 	fmt.Printf("Ready. Object uri = %s\n", uri)
 	return d.Serve(ctx)
 }

@@ -1,9 +1,13 @@
 """Our Python Pyro4 client for the timeout example: the timeouts Pyro4's own
-timeout example client tries, with the two URIs as arguments instead of name
-server lookups, and every delay scaled by UNIT seconds. It stops after the
-connect timeout (the original then waits forever on purpose).
+timeout example client tries, with every delay scaled by UNIT seconds. It
+stops after the connect timeout (the original then waits forever on
+purpose).
 
-usage: client.py URI FROZEN_URI [UNIT_SECONDS]
+usage: client.py [URI FROZEN_URI [UNIT_SECONDS]]
+
+The URIs default to PYRONAME:example.timeout and
+PYRONAME:example.timeout.frozendaemon (the name server is found as Pyro4
+finds it: PYRO_NS_HOST, PYRO_NS_PORT or broadcast).
 """
 import sys
 import time
@@ -22,7 +26,9 @@ def timed_delay(proxy, units, unit):
 
 
 def main():
-    uri, frozen_uri = sys.argv[1], sys.argv[2]
+    uri, frozen_uri = "PYRONAME:example.timeout", "PYRONAME:example.timeout.frozendaemon"
+    if len(sys.argv) > 2:
+        uri, frozen_uri = sys.argv[1], sys.argv[2]
     unit = float(sys.argv[3]) if len(sys.argv) > 3 else 1.0
 
     Pyro4.config.COMMTIMEOUT = 0

@@ -2,17 +2,20 @@
 // examples/timeout server: a TimeoutServer as "example.timeout" on a
 // daemon that serves, and another as "example.timeout.frozendaemon" on a
 // second daemon that listens but is never served, so connecting to it
-// hangs. It prints both URIs and serves until interrupted.
+// hangs:
 //
-// Pyro4's example registers the objects in a name server; flint's --ns
-// registration arrives with the naming package, so for now give the
-// printed URIs to the client. Configuration comes from the environment
+//	server [-ns]
+//
+// It prints both URIs and serves until interrupted; with -ns it also
+// registers both in the name server (FLINT_NS_HOST, FLINT_NS_PORT), as
+// Pyro4's example does. Configuration comes from the environment
 // (FLINT_HOST, FLINT_PORT, FLINT_TLS_*, FLINT_INSECURE, ...); the frozen
 // daemon takes a free port.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -23,13 +26,15 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	useNS := flag.Bool("ns", false, "register both objects in the name server")
+	flag.Parse()
+	if err := run(*useNS); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func run(useNS bool) error {
 	cfg, err := secure.DaemonConfigFromEnv()
 	if err != nil {
 		return err
@@ -56,6 +61,12 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if useNS {
+		names := map[string]secure.URI{timeout.ObjectID: uri, timeout.FrozenID: frozenURI}
+		if err := registerNames(ctx, cfg, names); err != nil {
+			return err
+		}
+	}
 	fmt.Printf("Object uri = %s\n", uri)
 	fmt.Printf("Frozen daemon's object uri = %s\n", frozenURI)
 	fmt.Println("Server ready.")
