@@ -73,7 +73,7 @@ type Daemon struct {
 	conns   map[*serverConn]struct{}
 
 	onewaySem chan struct{}
-	inflight  atomic.Int64 // calls running or queued to a worker
+	inflight  atomic.Int64   // calls running or queued to a worker
 	connWG    sync.WaitGroup // connection goroutines
 	closed    atomic.Bool
 	closeOnce sync.Once
