@@ -57,10 +57,13 @@ func BenchmarkSmallCallParallel(b *testing.B) {
 	})
 }
 
-func BenchmarkBulk10MB(b *testing.B) {
+func BenchmarkBulk10MB(b *testing.B)  { benchBulk(b, 10<<20) }
+func BenchmarkBulk100MB(b *testing.B) { benchBulk(b, 100<<20) }
+
+func benchBulk(b *testing.B, n int) {
 	p := benchPair(b, "msgpack")
 	ctx := context.Background()
-	payload := make([]byte, 10<<20)
+	payload := make([]byte, n)
 	b.Run("arg", func(b *testing.B) {
 		b.SetBytes(int64(len(payload)))
 		for b.Loop() {
