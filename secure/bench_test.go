@@ -117,3 +117,21 @@ func BenchmarkRawPingPong(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNewConnection measures connect + handshake + first call + close.
+func BenchmarkNewConnection(b *testing.B) {
+	p := benchPair(b, "msgpack")
+	uri := p.URI()
+	cfg := p.cfg
+	ctx := context.Background()
+	for b.Loop() {
+		q, err := Dial(ctx, uri, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := q.Call(ctx, "ping"); err != nil {
+			b.Fatal(err)
+		}
+		q.Close()
+	}
+}
