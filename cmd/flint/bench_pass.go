@@ -214,9 +214,13 @@ func rawWorkloads(addr string, tcfg *tls.Config, dur time.Duration, quick bool, 
 	return nil
 }
 
-// timeBulk repeats a transfer of n bytes for about dur (at least twice)
-// and returns MB/s.
+// timeBulk repeats a transfer of n bytes for about dur (at least twice,
+// after one untimed warm-up transfer that lets both processes grow their
+// heaps and socket buffers) and returns MB/s.
 func timeBulk(op func() error, n int, dur time.Duration) (float64, error) {
+	if err := op(); err != nil {
+		return 0, err
+	}
 	start := time.Now()
 	count := 0
 	for count < 2 || time.Since(start) < dur {
