@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -189,6 +190,12 @@ type daemonPolicyKey struct{}
 // conn returns a live connection, dialling (and re-dialling after a break)
 // as needed.
 func (p *Proxy) conn(ctx context.Context) (*clientConn, error) {
+	if _, has := ctx.Deadline(); !has && p.cfg.Timeout > 0 {
+		// The connection-level timeout bounds connecting too.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.cfg.Timeout)
+		defer cancel()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -321,7 +328,10 @@ func handshake(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs 
 	}
 	reply, err := c.ReadMessage()
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			if _, has := ctx.Deadline(); has {
+				return nil, meta, nil, newError(ErrTimeout, err, "handshake timed out")
+			}
 			return nil, meta, nil, ctxError(ctx)
 		}
 		hint := ""

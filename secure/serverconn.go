@@ -544,6 +544,11 @@ func (sc *serverConn) dispatch(ctx context.Context, info *CallInfo, call serial.
 	return sc.run(ctx, inst, mt, call)
 }
 
+var (
+	tupleType = reflect.TypeFor[value.Tuple]()
+	setType   = reflect.TypeFor[value.Set]()
+)
+
 // daemonOpen lists built-in methods every admitted peer may call even when
 // rules exist: the protocol needs them.
 func daemonOpen(method string) bool {
@@ -652,7 +657,7 @@ func (sc *serverConn) encodeResult(enc value.Encoder, rv reflect.Value) (any, er
 		}
 	case reflect.Slice, reflect.Array:
 		ek := rv.Type().Elem().Kind()
-		if ek == reflect.Pointer || ek == reflect.Interface {
+		if (ek == reflect.Pointer || ek == reflect.Interface) && rv.Type() != tupleType && rv.Type() != setType {
 			out := make([]any, rv.Len())
 			for i := range out {
 				ev := rv.Index(i)
