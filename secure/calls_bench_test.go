@@ -136,6 +136,27 @@ func BenchmarkCallsStream(b *testing.B) {
 	reportRate(b, b.N, "items")
 }
 
+// BenchmarkCallsStreamBatched is BenchmarkCallsStream with flint's
+// batched stream reads (ProxyConfig.StreamBatch = 256).
+func BenchmarkCallsStreamBatched(b *testing.B) {
+	_, p := benchCalls(b)
+	q := callsProxy(b, p.URI(), ProxyConfig{Serializer: "msgpack", StreamBatch: 256})
+	ctx := context.Background()
+	b.ResetTimer()
+	n := 0
+	for v, err := range Stream[int](ctx, q, "numbers", b.N) {
+		if err != nil || v != n {
+			b.Fatal(v, err)
+		}
+		n++
+	}
+	b.StopTimer()
+	if n != b.N {
+		b.Fatalf("got %d items, want %d", n, b.N)
+	}
+	reportRate(b, b.N, "items")
+}
+
 // pyBench measures the same four workloads with Python Pyro4 on both
 // sides (msgpack, plaintext loopback), in two processes.
 const pyBench = `
@@ -279,6 +300,7 @@ func TestCallsThroughputVsPython(t *testing.T) {
 		{"batched calls/s (1000/batch)", "batched", BenchmarkCallsBatched, "calls/s"},
 		{"async calls/s (100 futures)", "async", BenchmarkCallsAsync, "calls/s"},
 		{"streamed items/s", "stream", BenchmarkCallsStream, "items/s"},
+		{"streamed items/s, StreamBatch=256", "stream", BenchmarkCallsStreamBatched, "items/s"},
 	}
 	t.Logf("%-30s %14s %14s %8s", "msgpack, plaintext loopback", "flint (Go)", "Pyro4 4.82", "ratio")
 	for _, r := range rows {

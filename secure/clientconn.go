@@ -16,6 +16,8 @@ import (
 type clientConn struct {
 	c        *policy.Conn
 	pipeline bool
+	// streamBatch: the daemon serves get_next_stream_items (flint).
+	streamBatch bool
 	turn     sync.Mutex // one call at a time when !pipeline
 
 	mu      sync.Mutex

@@ -56,6 +56,12 @@ type ProxyConfig struct {
 	RetryNonIdempotent bool
 	// Compression turns on Pyro4's zlib compression of requests.
 	Compression bool
+	// StreamBatch, above 1, lets remote iterators from a flint daemon
+	// fetch up to this many items per round trip (at most 256). The
+	// daemon then runs the iterator ahead of the items consumed, so leave
+	// it 0 (one item per request, as Pyro4) for iterators with side
+	// effects or that are expensive to advance.
+	StreamBatch int
 	// Dialer, when set, makes the connection instead of dialling the URI's
 	// location: for socketpairs and other existing connections. Network is
 	// "unix" or "tcp" as the policy should treat the connection.
@@ -379,6 +385,8 @@ func handshake(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs 
 			switch {
 			case feat == "pipeline":
 				cc.pipeline = true
+			case feat == "streambatch":
+				cc.streamBatch = true
 			case strings.HasPrefix(feat, "idempotent="):
 				idem = strings.Split(strings.TrimPrefix(feat, "idempotent="), ",")
 			}

@@ -20,7 +20,12 @@ type RemoteIterator struct {
 	id   string
 	mu   sync.Mutex
 	done bool
+	// With a flint daemon, items come in batches: buf holds the rest of
+	// the last batch and drained says the daemon has no more.
+	buf     []any
+	drained bool
 }
+
 
 // ErrStreamClosed is returned by Next after the iterator ended or closed.
 var ErrStreamClosed = errors.New("flint: stream closed")
@@ -29,8 +34,16 @@ var ErrStreamClosed = errors.New("flint: stream closed")
 func (it *RemoteIterator) Next(ctx context.Context) (v any, ok bool, err error) {
 	it.mu.Lock()
 	defer it.mu.Unlock()
-	if it.done {
+	if len(it.buf) > 0 {
+		v, it.buf = it.buf[0], it.buf[1:]
+		return v, true, nil
+	}
+	if it.done || it.drained {
+		it.done = true
 		return nil, false, nil
+	}
+	if it.cc.streamBatch && it.p.cfg.StreamBatch > 1 {
+		return it.nextBatch(ctx)
 	}
 	call := serial.Call{Object: DaemonObjectID, Method: "get_next_stream_item", Args: []any{it.id}, Kwargs: value.NewDict(0)}
 	v, err = it.p.roundTrip(ctx, it.cc, call, 0)
@@ -49,6 +62,33 @@ func (it *RemoteIterator) Next(ctx context.Context) (v any, ok bool, err error) 
 	return v, true, nil
 }
 
+// nextBatch fetches the next batch of items from a flint daemon.
+func (it *RemoteIterator) nextBatch(ctx context.Context) (any, bool, error) {
+	call := serial.Call{Object: DaemonObjectID, Method: "get_next_stream_items", Args: []any{it.id, int64(it.p.cfg.StreamBatch)}, Kwargs: value.NewDict(0)}
+	v, err := it.p.roundTrip(ctx, it.cc, call, 0)
+	if err != nil {
+		if ctx.Err() != nil {
+			it.closeLocked()
+		}
+		it.done = true
+		return nil, false, err
+	}
+	pair := asSeq(v)
+	if len(pair) != 2 {
+		it.done = true
+		return nil, false, newError(ErrProtocol, nil, "malformed stream batch (%T)", v)
+	}
+	more, _ := pair[1].(bool)
+	it.buf = asSeq(pair[0])
+	it.drained = !more
+	if len(it.buf) == 0 {
+		it.done = true
+		return nil, false, nil
+	}
+	v, it.buf = it.buf[0], it.buf[1:]
+	return v, true, nil
+}
+
 // Close tells the daemon to drop the iterator, if it is still open.
 func (it *RemoteIterator) Close() error {
 	it.mu.Lock()
@@ -57,6 +97,10 @@ func (it *RemoteIterator) Close() error {
 }
 
 func (it *RemoteIterator) closeLocked() error {
+	if it.drained {
+		it.done = true // the daemon closed it already
+		return nil
+	}
 	if it.done && it.cc.dead() {
 		return nil
 	}

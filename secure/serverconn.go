@@ -22,7 +22,7 @@ import (
 // flint proxy knows it may pipeline calls on the connection.
 const annFlint = "FLNT"
 
-const flintFeatures = "pipeline"
+const flintFeatures = "pipeline streambatch"
 
 // serverConn serves one connection that passed the gate.
 type serverConn struct {
@@ -553,7 +553,7 @@ var (
 // rules exist: the protocol needs them.
 func daemonOpen(method string) bool {
 	switch method {
-	case "ping", "get_metadata", "get_next_stream_item", "close_stream", "registered", "info":
+	case "ping", "get_metadata", "get_next_stream_item", "get_next_stream_items", "close_stream", "registered", "info":
 		return true
 	}
 	return false
@@ -906,7 +906,7 @@ func (sc *serverConn) batch(ctx context.Context, codec serial.Serializer, m *wir
 }
 
 var daemonMeta = Metadata{
-	Methods: []string{"close_stream", "get_metadata", "get_next_stream_item", "info", "ping", "registered"},
+	Methods: []string{"close_stream", "get_metadata", "get_next_stream_item", "get_next_stream_items", "info", "ping", "registered"},
 }
 
 // builtin implements the Pyro.Daemon object.
@@ -965,6 +965,11 @@ func (sc *serverConn) builtin(ctx context.Context, call serial.Call) (any, error
 	case "get_next_stream_item":
 		id, _ := arg(0).(string)
 		return sc.nextItem(id)
+	case "get_next_stream_items":
+		// flint's extension: up to n items in one reply, as (items, more).
+		id, _ := arg(0).(string)
+		n, _ := arg(1).(int64)
+		return sc.nextItems(id, int(n))
 	case "close_stream":
 		id, _ := arg(0).(string)
 		sc.closeStream(id)

@@ -25,6 +25,7 @@ type stream struct {
 	stop    func()
 	expires time.Time
 	closed  bool
+	err     error // an item error held back for the next request
 }
 
 func (s *stream) close() {
@@ -194,6 +195,61 @@ func (sc *serverConn) nextItem(id string) (any, error) {
 		return nil, &RemoteError{Class: errStop.Class, Args: []any{}}
 	}
 	return v, nil
+}
+
+// maxStreamBatch bounds the items of one get_next_stream_items reply.
+const maxStreamBatch = 256
+
+// nextItems returns up to n items of a stream and whether more may follow;
+// an exhausted stream is closed. An item error after some items is held
+// back and returned by the next request, so no item is lost.
+func (sc *serverConn) nextItems(id string, n int) (any, error) {
+	n = min(max(n, 1), maxStreamBatch)
+	sc.mu.Lock()
+	st, ok := sc.streams[id]
+	if ok && time.Now().After(st.expires) {
+		delete(sc.streams, id)
+		st.close()
+		ok = false
+	}
+	sc.mu.Unlock()
+	if !ok {
+		return nil, newError(ErrPyro, nil, "item stream terminated")
+	}
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return nil, newError(ErrPyro, nil, "item stream terminated")
+	}
+	if err := st.err; err != nil {
+		st.mu.Unlock()
+		sc.closeStream(id)
+		return nil, err
+	}
+	items := make([]any, 0, min(n, 16))
+	more := true
+	for len(items) < n {
+		v, ok, err := st.next()
+		if err != nil {
+			if len(items) == 0 {
+				st.mu.Unlock()
+				sc.closeStream(id)
+				return nil, err
+			}
+			st.err = err
+			break
+		}
+		if !ok {
+			more = false
+			break
+		}
+		items = append(items, v)
+	}
+	st.mu.Unlock()
+	if !more {
+		sc.closeStream(id)
+	}
+	return value.Tuple{items, more}, nil
 }
 
 func (sc *serverConn) closeStream(id string) {
