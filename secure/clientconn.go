@@ -18,7 +18,7 @@ type clientConn struct {
 	pipeline bool
 	// streamBatch: the daemon serves get_next_stream_items (flint).
 	streamBatch bool
-	turn     sync.Mutex // one call at a time when !pipeline
+	turn        sync.Mutex // one call at a time when !pipeline
 
 	mu      sync.Mutex
 	seq     uint16

@@ -26,7 +26,6 @@ type RemoteIterator struct {
 	drained bool
 }
 
-
 // ErrStreamClosed is returned by Next after the iterator ended or closed.
 var ErrStreamClosed = errors.New("flint: stream closed")
 
