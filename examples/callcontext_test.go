@@ -35,6 +35,14 @@ func checkCorrelation(t *testing.T, client, server string, withID, calls int) {
 	assert.Equal(t, calls, strings.Count(server, "context.correlation_id:"), server)
 }
 
+// waitCount waits until a server, which prints each message's lines one
+// at a time, has printed substr n times.
+func waitCount(t *testing.T, out *lockedBuffer, substr string, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool { return strings.Count(out.String(), substr) >= n }, 5*time.Second, 10*time.Millisecond,
+		"waiting for %d × %q", n, substr)
+}
+
 func TestCallContext(t *testing.T) {
 	t.Parallel()
 	serve := func(t *testing.T) (string, *lockedBuffer) {
@@ -56,6 +64,7 @@ func TestCallContext(t *testing.T) {
 		require.NotNil(t, m)
 		assert.Equal(t, 7, strings.Count(got, "CORR -> "+m[1]), got)
 		out.waitFor(t, "Got Message: hello-ONEWAY-1", 5*time.Second)
+		waitCount(t, out, "context.correlation_id:", 9)
 		checkCorrelation(t, got, out.String(), 9, 9)
 		assert.Equal(t, 9, strings.Count(out.String(), `custom annotation 'XYZZ': "Hello, I am a custom annotation from the proxy!"`))
 	})
@@ -71,6 +80,7 @@ func TestCallContext(t *testing.T) {
 		// echo replies and CONNECTOK replies carry the id
 		assert.GreaterOrEqual(t, strings.Count(got, "CORR -> "+m[1]), 7, got)
 		out.waitFor(t, "Got Message: hi there ONEWAY", 5*time.Second)
+		waitCount(t, out, "context.correlation_id:", 11)
 		// Pyro4 runs the async call in another thread, whose context has
 		// no correlation id: that call gets a fresh one.
 		checkCorrelation(t, got, out.String(), 10, 11)
@@ -92,6 +102,9 @@ func TestCallContext(t *testing.T) {
 		require.NoError(t, callcontext.Client(ctxT(t), &w, secure.ProxyConfig{Policy: hmacPolicy()}, py.uris[callcontext.ObjectID]))
 		requireLines(t, w.String(), `DDAA -> "custom response annotation set by the daemon"`)
 		py.out.waitFor(t, "Got Message: hello-ONEWAY-1", 5*time.Second)
+		// The server prints a message's lines one by one: wait for the
+		// last message's correlation line too.
+		waitCount(t, py.out, "context.correlation_id:", 9)
 		checkCorrelation(t, w.String(), py.out.String(), 9, 9)
 	})
 }
