@@ -216,3 +216,34 @@ func TestAuthorizationRules(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []any{DaemonObjectID}, reg, "registered objects are not listed to unauthorized peers")
 }
+
+func TestConnectionsPerPeerLimit(t *testing.T) {
+	pol := insecure()
+	pol.Limits.MaxConnsPerPeer = 3
+	d, uri := greetingDaemon(t, pol)
+	var proxies []*Proxy
+	defer func() {
+		for _, p := range proxies {
+			p.Close()
+		}
+	}()
+	for range 3 {
+		p, err := NewProxy(uri, ProxyConfig{Policy: insecure(), ReconnectAttempts: -1})
+		require.NoError(t, err)
+		proxies = append(proxies, p)
+		_, err = Call[string](ctxT(t), p, "get_fortune", "x")
+		require.NoError(t, err)
+	}
+	extra, err := NewProxy(uri, ProxyConfig{Policy: insecure(), ReconnectAttempts: -1})
+	require.NoError(t, err)
+	defer extra.Close()
+	_, err = Call[string](ctxT(t), extra, "get_fortune", "x")
+	require.Error(t, err, "a fourth connection from the same peer is refused")
+	// the peer's existing connections keep working
+	_, err = Call[string](ctxT(t), proxies[0], "get_fortune", "x")
+	require.NoError(t, err)
+	proxies[1].Close()
+	require.Eventually(t, func() bool { return d.Connections() < 3 }, 5*time.Second, 10*time.Millisecond)
+	_, err = Call[string](ctxT(t), extra, "get_fortune", "again")
+	require.NoError(t, err, "a slot freed by a closed connection can be used")
+}
