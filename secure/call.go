@@ -58,6 +58,10 @@ func (p *Proxy) invoke(ctx context.Context, method string, args []any, kwargs ma
 	return p.invokeRaw(ctx, method, args, kwargs, flags, false)
 }
 
+// noKwargs is the empty keyword-argument dict sent with calls that have
+// none. It is shared and only ever read (encoded).
+var noKwargs = value.NewDict(0)
+
 func (p *Proxy) encodeArgs(args []any, kwargs map[string]any, nilKwargs bool) ([]any, *value.Dict, error) {
 	vargs := make([]any, len(args))
 	for i, a := range args {
@@ -69,6 +73,9 @@ func (p *Proxy) encodeArgs(args []any, kwargs map[string]any, nilKwargs bool) ([
 	}
 	if nilKwargs {
 		return vargs, nil, nil
+	}
+	if len(kwargs) == 0 {
+		return vargs, noKwargs, nil
 	}
 	kw := value.NewDict(len(kwargs))
 	keys := make([]string, 0, len(kwargs))
