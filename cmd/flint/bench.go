@@ -80,7 +80,10 @@ func runBenchServer(args []string, stdout, stderr io.Writer) int {
 	}
 	switch *mode {
 	case "raw", "rawtls":
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		// Like flint's daemons, the raw server skips TCP keepalive on
+		// accepted connections, so both pay the same per-connection cost.
+		lc := net.ListenConfig{KeepAlive: -1}
+		ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
