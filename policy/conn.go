@@ -125,7 +125,15 @@ func (c *Conn) check(m *wire.Message) error {
 func (c *Conn) WriteMessage(m *wire.Message) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	return c.w.WriteMessage(m)
+	if c.server {
+		_ = c.raw.SetWriteDeadline(now().Add(c.p.limits.WriteTimeout))
+	}
+	err := c.w.WriteMessage(m)
+	if err != nil && c.server {
+		c.p.Log().Warn("closing connection", "peer", c.peerString(), "reason", "write failed or timed out: "+err.Error())
+		c.raw.Close()
+	}
+	return err
 }
 
 // Close closes the connection and releases its slot in the gate.

@@ -10,6 +10,7 @@ const (
 	DefaultMaxItems            = 1 << 20
 	DefaultHandshakeTimeout    = 10 * time.Second
 	DefaultIdleTimeout         = 5 * time.Minute
+	DefaultWriteTimeout        = 30 * time.Second
 	DefaultMaxConns            = 1024
 	DefaultMaxConnsPerPeer     = 64
 	DefaultMaxCallsPerConn     = 64
@@ -33,6 +34,9 @@ type Limits struct {
 	HandshakeTimeout time.Duration
 	// IdleTimeout closes a daemon connection that sends nothing for so long.
 	IdleTimeout time.Duration
+	// WriteTimeout closes a daemon connection whose peer does not read a
+	// reply within it (a slow-read client cannot pin the daemon's workers).
+	WriteTimeout time.Duration
 	// MaxConns bounds a daemon's open connections; MaxConnsPerPeer bounds
 	// those of one peer (same identity, or same IP address when anonymous).
 	MaxConns        int
@@ -66,6 +70,7 @@ func (l Limits) withDefaults() Limits {
 	set(&l.MaxItems, DefaultMaxItems)
 	setD(&l.HandshakeTimeout, DefaultHandshakeTimeout)
 	setD(&l.IdleTimeout, DefaultIdleTimeout)
+	setD(&l.WriteTimeout, DefaultWriteTimeout)
 	set(&l.MaxConns, DefaultMaxConns)
 	set(&l.MaxConnsPerPeer, DefaultMaxConnsPerPeer)
 	set(&l.MaxCallsPerConn, DefaultMaxCallsPerConn)

@@ -18,6 +18,7 @@ import (
 	"github.com/flintrpc/flint/policy"
 	"github.com/flintrpc/flint/serial"
 	"github.com/flintrpc/flint/serial/serpent"
+	"github.com/flintrpc/flint/value"
 	"github.com/flintrpc/flint/wire"
 )
 
@@ -246,4 +247,29 @@ func TestConnectionsPerPeerLimit(t *testing.T) {
 	require.Eventually(t, func() bool { return d.Connections() < 3 }, 5*time.Second, 10*time.Millisecond)
 	_, err = Call[string](ctxT(t), extra, "get_fortune", "again")
 	require.NoError(t, err, "a slot freed by a closed connection can be used")
+}
+
+// TestSlowReader: a client that sends calls but never reads the replies
+// cannot pin the daemon's workers: the write timeout closes its connection
+// and everyone else is served.
+func TestSlowReader(t *testing.T) {
+	pol := insecure()
+	pol.Limits.WriteTimeout = 300 * time.Millisecond
+	pol.Limits.MaxCallsPerConn = 2
+	d, uri := greetingDaemon(t, pol)
+	c, _, w := rawClient(t, d)
+	_ = c.(*net.TCPConn).SetReadBuffer(4096)
+	r := wire.NewReader(c, wire.Limits{})
+	connectRaw(t, r, w, "calc")
+	big := strings.Repeat("x", 256<<10)
+	data, err := serpent.New().Marshal(nil, value.Tuple{"calc", "echo", value.Tuple{big}, value.NewDict(0)})
+	require.NoError(t, err)
+	for i := range 40 {
+		if err := w.WriteMessage(&wire.Message{Type: wire.MsgInvoke, Seq: uint16(i + 1), SerializerID: serial.IDSerpent, Data: data}); err != nil {
+			break // the daemon closed the connection
+		}
+	}
+	stillServes(t, uri, insecure())
+	require.Eventually(t, func() bool { return d.Connections() == 0 }, 10*time.Second, 20*time.Millisecond,
+		"the slow reader's connection is closed")
 }
