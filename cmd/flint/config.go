@@ -75,6 +75,7 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 	w("max depth / items", fmt.Sprintf("%d / %d", lim.MaxDepth, lim.MaxItems))
 	w("handshake timeout", lim.HandshakeTimeout)
 	w("idle timeout", lim.IdleTimeout)
+	w("write timeout", lim.WriteTimeout)
 	w("max conns / per peer", fmt.Sprintf("%d / %d", lim.MaxConns, lim.MaxConnsPerPeer))
 	w("max calls per conn", lim.MaxCallsPerConn)
 	w("max streams per conn", lim.MaxStreamsPerConn)
