@@ -3,6 +3,7 @@ package examples_test
 import (
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -48,8 +49,7 @@ type originalCase struct {
 	name   string
 	dir    string // example directory under pyro4Examples
 	client string // client script in dir (a .gz is decompressed)
-	skip   string // why the original cannot run against the Go server
-	serial bool   // measures times: runs before the parallel rows
+	serial bool   // measures times: runs alone, before the other rows
 	// setup starts the Go server (and name server) for the row.
 	setup func(t *testing.T) originalRun
 	// until is set for clients that never end by themselves: the run
@@ -114,42 +114,80 @@ func copyExample(t *testing.T, dir string) string {
 	return dst
 }
 
-// runOriginal runs the client and returns its stdout and stderr, and how
-// it ended (for a client stopped at c.until, nil).
-func runOriginal(t *testing.T, c originalCase, run originalRun) (string, string, error) {
-	t.Helper()
-	dir := copyExample(t, c.dir)
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
-	defer cancel()
+// originalResult is how one run of an original client went.
+type originalResult struct {
+	stdout, stderr string
+	err            error  // how the client ended; nil when stopped at until
+	problem        string // set when the run itself went wrong
+}
+
+// startOriginal starts the client, from its copied example directory dir,
+// and delivers the result when it ends (or, with c.until, once it printed
+// that); ctx bounds the run.
+func startOriginal(ctx context.Context, c originalCase, dir string, run originalRun) <-chan originalResult {
+	res := make(chan originalResult, 1)
 	cmd := exec.CommandContext(ctx, python, strings.TrimSuffix(c.client, ".gz"))
 	cmd.Dir = dir
 	cmd.Env = pyEnv(run.env...)
 	cmd.Stdin = strings.NewReader(run.stdin)
 	var stdout, stderr lockedBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Start())
+	if err := cmd.Start(); err != nil {
+		res <- originalResult{problem: "cannot start the client: " + err.Error()}
+		return res
+	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	if c.until != "" {
+	go func() {
+		result := func(err error, problem string) originalResult {
+			return originalResult{stdout: stdout.String(), stderr: stderr.String(), err: err, problem: problem}
+		}
+		if c.until == "" {
+			err := <-done
+			if ctx.Err() != nil {
+				res <- result(err, "the client timed out")
+				return
+			}
+			res <- result(err, "")
+			return
+		}
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
 		for !strings.Contains(stdout.String()+stderr.String(), c.until) {
 			select {
 			case err := <-done:
-				t.Fatalf("client ended (%v) before printing %q:\nstdout: %s\nstderr: %s", err, c.until, stdout.String(), stderr.String())
-			case <-ctx.Done():
-				<-done
-				t.Fatalf("client never printed %q:\nstdout: %s\nstderr: %s", c.until, stdout.String(), stderr.String())
+				res <- result(err, fmt.Sprintf("the client ended before printing %q", c.until))
+				return
 			case <-tick.C:
 			}
 		}
 		_ = cmd.Process.Kill()
 		<-done
-		return stdout.String(), stderr.String(), nil
+		res <- result(nil, "")
+	}()
+	return res
+}
+
+// checkOriginal checks one client run.
+func checkOriginal(t *testing.T, c originalCase, run originalRun, r originalResult) {
+	t.Helper()
+	require.Empty(t, r.problem, "%v\nstdout: %s\nstderr: %s", r.err, r.stdout, r.stderr)
+	if c.gap.marker != "" {
+		if r.err != nil && strings.Contains(r.stderr, c.gap.marker) {
+			t.Skipf("known gap in the Go server: %s\n%s", c.gap.why, r.stderr)
+		}
+		t.Errorf("the known gap (%s) did not show; if the Go server was fixed, drop the row's gap", c.gap.why)
 	}
-	err := <-done
-	require.NoError(t, ctx.Err(), "client timed out:\nstdout: %s\nstderr: %s", stdout.String(), stderr.String())
-	return stdout.String(), stderr.String(), err
+	if c.failExit {
+		var ee *exec.ExitError
+		require.ErrorAs(t, r.err, &ee, "client should end with its uncaught exception:\nstdout: %s\nstderr: %s", r.stdout, r.stderr)
+	} else {
+		require.NoError(t, r.err, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	}
+	requireLines(t, r.stdout, c.want...)
+	if c.check != nil {
+		c.check(t, r.stdout, r.stderr, run.server)
+	}
 }
 
 // serveURI is a setup for clients that ask for the object's URI.
@@ -335,7 +373,7 @@ var originalCases = []originalCase{
 	},
 	{
 		// The client asserts each call's duration within 0.2 s, so this row
-		// runs alone, before the parallel ones. Its last call, without a
+		// runs alone, before the others. Its last call, without a
 		// timeout, waits on the frozen daemon for ever: the run stops there.
 		name: "timeout", dir: "timeout", client: "client.py", serial: true,
 		setup: func(t *testing.T) originalRun {
@@ -523,32 +561,34 @@ func TestPyro4OriginalClients(t *testing.T) {
 		t.Skipf("pyro4-examples not installed: %v", err)
 	}
 	needPython(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	t.Cleanup(cancel)
+	// Rows that measure times run alone first.
 	for _, c := range originalCases {
-		t.Run(c.name, func(t *testing.T) {
-			if !c.serial {
-				t.Parallel()
-			}
-			if c.skip != "" {
-				t.Skip(c.skip)
-			}
+		if c.serial {
+			t.Run(c.name, func(t *testing.T) {
+				run := c.setup(t)
+				checkOriginal(t, c, run, <-startOriginal(ctx, c, copyExample(t, c.dir), run))
+			})
+		}
+	}
+	// The other clients mostly sleep or wait on their server: they all
+	// start at once (-parallel, which is GOMAXPROCS, would run two at a
+	// time), and each row's subtest waits for its own.
+	type pending struct {
+		run originalRun
+		res <-chan originalResult
+	}
+	started := map[string]pending{}
+	for _, c := range originalCases {
+		if !c.serial {
 			run := c.setup(t)
-			stdout, stderr, err := runOriginal(t, c, run)
-			if c.gap.marker != "" {
-				if err != nil && strings.Contains(stderr, c.gap.marker) {
-					t.Skipf("known gap in the Go server: %s\n%s", c.gap.why, stderr)
-				}
-				t.Errorf("the known gap (%s) did not show; if the Go server was fixed, drop the row's gap", c.gap.why)
-			}
-			if c.failExit {
-				var ee *exec.ExitError
-				require.ErrorAs(t, err, &ee, "client should end with its uncaught exception:\nstdout: %s\nstderr: %s", stdout, stderr)
-			} else {
-				require.NoError(t, err, "stdout: %s\nstderr: %s", stdout, stderr)
-			}
-			requireLines(t, stdout, c.want...)
-			if c.check != nil {
-				c.check(t, stdout, stderr, run.server)
-			}
-		})
+			started[c.name] = pending{run, startOriginal(ctx, c, copyExample(t, c.dir), run)}
+		}
+	}
+	for _, c := range originalCases {
+		if p, ok := started[c.name]; ok {
+			t.Run(c.name, func(t *testing.T) { checkOriginal(t, c, p.run, <-p.res) })
+		}
 	}
 }
