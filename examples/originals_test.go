@@ -49,7 +49,11 @@ type originalCase struct {
 	name   string
 	dir    string // example directory under pyro4Examples
 	client string // client script in dir (a .gz is decompressed)
-	serial bool   // measures times: runs alone, before the other rows
+	// timed says the client asserts durations: no CPU-heavy client runs
+	// beside it.
+	timed bool
+	// cpuHeavy says the client keeps a core busy for seconds.
+	cpuHeavy bool
 	// setup starts the Go server (and name server) for the row.
 	setup func(t *testing.T) originalRun
 	// until is set for clients that never end by themselves: the run
@@ -231,7 +235,8 @@ var originalCases = []originalCase{
 		},
 	},
 	{
-		name: "batchedcalls", dir: "batchedcalls", client: "client.py.gz",
+		// 40000 single calls, then batches of 40000.
+		name: "batchedcalls", dir: "batchedcalls", client: "client.py.gz", cpuHeavy: true,
 		setup: func(t *testing.T) originalRun {
 			return serveURI(t, func(d *secure.Daemon, out *lockedBuffer) (secure.URI, error) {
 				return batchedcalls.Register(d, &batchedcalls.Thingy{Out: out})
@@ -372,10 +377,9 @@ var originalCases = []originalCase{
 		},
 	},
 	{
-		// The client asserts each call's duration within 0.2 s, so this row
-		// runs alone, before the others. Its last call, without a
+		// The client asserts each call's duration within 0.2 s. Its last call, without a
 		// timeout, waits on the frozen daemon for ever: the run stops there.
-		name: "timeout", dir: "timeout", client: "client.py", serial: true,
+		name: "timeout", dir: "timeout", client: "client.py", timed: true,
 		setup: func(t *testing.T) originalRun {
 			out := &lockedBuffer{}
 			d := startDaemon(t, nil)
@@ -563,32 +567,43 @@ func TestPyro4OriginalClients(t *testing.T) {
 	needPython(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	t.Cleanup(cancel)
-	// Rows that measure times run alone first.
-	for _, c := range originalCases {
-		if c.serial {
-			t.Run(c.name, func(t *testing.T) {
-				run := c.setup(t)
-				checkOriginal(t, c, run, <-startOriginal(ctx, c, copyExample(t, c.dir), run))
-			})
-		}
-	}
-	// The other clients mostly sleep or wait on their server: they all
-	// start at once (-parallel, which is GOMAXPROCS, would run two at a
-	// time), and each row's subtest waits for its own.
 	type pending struct {
 		run originalRun
 		res <-chan originalResult
 	}
 	started := map[string]pending{}
+	start := func(c originalCase) {
+		run := c.setup(t)
+		started[c.name] = pending{run, startOriginal(ctx, c, copyExample(t, c.dir), run)}
+	}
+	check := func(c originalCase) {
+		t.Run(c.name, func(t *testing.T) {
+			p := started[c.name]
+			checkOriginal(t, c, p.run, <-p.res)
+		})
+	}
+	// The clients mostly sleep or wait on their server, so they all run at
+	// once (-parallel, which is GOMAXPROCS, would run two at a time); each
+	// row's subtest waits for its own. The CPU-heavy ones start only after
+	// the clients that measure times have finished.
 	for _, c := range originalCases {
-		if !c.serial {
-			run := c.setup(t)
-			started[c.name] = pending{run, startOriginal(ctx, c, copyExample(t, c.dir), run)}
+		if !c.cpuHeavy {
+			start(c)
 		}
 	}
 	for _, c := range originalCases {
-		if p, ok := started[c.name]; ok {
-			t.Run(c.name, func(t *testing.T) { checkOriginal(t, c, p.run, <-p.res) })
+		if c.timed {
+			check(c)
+		}
+	}
+	for _, c := range originalCases {
+		if c.cpuHeavy {
+			start(c)
+		}
+	}
+	for _, c := range originalCases {
+		if !c.timed {
+			check(c)
 		}
 	}
 }
