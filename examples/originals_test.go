@@ -352,10 +352,6 @@ var originalCases = []originalCase{
 	},
 	{
 		name: "attributes", dir: "attributes", client: "client.py",
-		gap: knownGap{
-			why:    `the Thingy has no exposed __dunder__() method (the original returns "yep"); the client calls p.__dunder__()`,
-			marker: "has no exposed attribute or method '__dunder__'",
-		},
 		setup: func(t *testing.T) originalRun {
 			return serveURI(t, func(d *secure.Daemon, _ *lockedBuffer) (secure.URI, error) {
 				return attributes.Register(d)
@@ -364,7 +360,7 @@ var originalCases = []originalCase{
 		want: []string{
 			"Direct attribute access:", "p.prop_value= 42", "adding 500 to p.prop_value", "p.prop_value= 542",
 			"actual remote value:  542  (via p.getValue() remote method call)",
-			"calling p.__dunder__()....: ",
+			"calling p.__dunder__()....:  yep",
 			"Accessing unexposed attributes:",
 			"accessing p.sub...", "ok, got expected error:",
 			"accessing p.value...", "ok, got expected error:",

@@ -207,9 +207,32 @@ var (
 	kwargsType = reflect.TypeFor[Kwargs]()
 )
 
-// reserved names that are never callable, whatever the registration says.
+// privateDunder are the dunder names Pyro4 never lets a caller reach; flint
+// refuses them too, whatever the registration says.
+var privateDunder = map[string]bool{
+	"__init__": true, "__init_subclass__": true, "__class__": true, "__module__": true, "__weakref__": true,
+	"__call__": true, "__new__": true, "__del__": true, "__repr__": true, "__unicode__": true,
+	"__str__": true, "__format__": true, "__nonzero__": true, "__bool__": true, "__coerce__": true,
+	"__cmp__": true, "__eq__": true, "__ne__": true, "__hash__": true, "__ge__": true, "__gt__": true, "__le__": true, "__lt__": true,
+	"__dir__": true, "__enter__": true, "__exit__": true, "__copy__": true, "__deepcopy__": true, "__sizeof__": true,
+	"__getattr__": true, "__setattr__": true, "__hasattr__": true, "__getattribute__": true, "__delattr__": true,
+	"__instancecheck__": true, "__subclasscheck__": true, "__getinitargs__": true, "__getnewargs__": true,
+	"__getstate__": true, "__setstate__": true, "__reduce__": true, "__reduce_ex__": true,
+	"__getstate_for_dict__": true, "__setstate_from_dict__": true, "__subclasshook__": true,
+}
+
+// callableName reports whether a remote name may be published: not empty,
+// not dotted, and either not starting with "_" or a dunder name ("__x__")
+// that is not on Pyro4's private list. Go method names never start with
+// "_", so a dunder name is only ever published through an explicit Rename.
 func callableName(name string) bool {
-	return name != "" && !strings.HasPrefix(name, "_") && !strings.Contains(name, ".")
+	if name == "" || strings.Contains(name, ".") {
+		return false
+	}
+	if !strings.HasPrefix(name, "_") {
+		return true
+	}
+	return len(name) > 4 && strings.HasPrefix(name, "__") && strings.HasSuffix(name, "__") && !privateDunder[name]
 }
 
 func buildType(t reflect.Type, o *regOptions) (*objectType, error) {

@@ -4,7 +4,8 @@
 //
 // Only the attributes named in secure.Attrs are reachable: prop_value
 // (read and write, through PropValue and SetPropValue) and prop_sub (read
-// only). The fields behind them, and every name starting with "_", are
+// only). The fields behind them, and names starting with "_" other than an
+// explicitly published dunder name (__dunder__, as in the original), are
 // refused with AttributeError. A dotted name is never resolved remotely.
 package attributes
 
@@ -56,10 +57,14 @@ func (t *Thingy) PropSub() map[string]string {
 	return maps.Clone(t.sub)
 }
 
+// Dunder is published as __dunder__, a public dunder method as Pyro4
+// allows them.
+func (t *Thingy) Dunder() string { return "yep" }
+
 // Register publishes Thingies on d as "example.attributes", one per client
 // connection (Pyro4's default instance mode, which the original relies on).
 func Register(d *secure.Daemon) (secure.URI, error) {
 	return d.RegisterFactory(NewThingy, secure.Session, secure.WithID(ObjectID),
-		secure.Expose("GetValue"), secure.Rename("GetValue", "getValue"),
+		secure.Expose("GetValue", "Dunder"), secure.Rename("GetValue", "getValue"), secure.Rename("Dunder", "__dunder__"),
 		secure.Attrs("prop_value", "prop_sub"))
 }

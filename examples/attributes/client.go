@@ -47,9 +47,12 @@ func Client(ctx context.Context, w io.Writer, cfg secure.ProxyConfig, uri string
 	}
 	fmt.Fprintln(w, "actual remote value: ", remote, " (via p.getValue() remote method call)")
 
-	// Names starting with "_" can never be published by flint.
-	if _, err := p.Call(ctx, "__dunder__"); err != nil {
+	// A dunder name is reachable when the server published it explicitly.
+	dunder, err := p.Call(ctx, "__dunder__")
+	if err != nil {
 		fmt.Fprintln(w, "calling p.__dunder__()....: refused:", err)
+	} else {
+		fmt.Fprintln(w, "calling p.__dunder__()....: ", dunder)
 	}
 
 	fmt.Fprintln(w, "\nAccessing unexposed attributes:")

@@ -1,5 +1,5 @@
 """Our Python Pyro4 server for the attributes example: the same Thingy as the
-Go server (plus the __dunder__ method, which flint cannot publish), so the
+Go server (including the __dunder__ method), so the
 Go client can be run against real Pyro4.
 
 usage: server.py [--until-eof]
