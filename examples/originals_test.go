@@ -246,9 +246,8 @@ var originalCases = []originalCase{
 			"Normal remote calls...", "that took",
 			"Batched remote calls...", "processing the results...", "batched calls were",
 			"Oneway batched remote calls...", "oneway batched calls were",
-			// printmessage returns 0 and delay its argument: Pyro4 prints
-			// [0, 42, 30, 2, 0]; the Go Delay takes and returns a float.
-			"Batched remote calls, asynchronous...", "results= [0, 42, 30, 2",
+			// printmessage returns 0 and delay its argument, as given.
+			"Batched remote calls, asynchronous...", "results= [0, 42, 30, 2, 0]",
 			// The batch proxy is reused, so it runs batch #3's five calls
 			// again before the divides.
 			"Batch with an error.", "100//3 = 0", "100//0 = 2", "100//-2 = 33", "100//-3 = 50", "100//-4 = 100",

@@ -50,15 +50,25 @@ func (Thingy) Error() (int64, error) {
 	return 0, secure.NewRemoteError("builtins.ZeroDivisionError", "integer division or modulo by zero")
 }
 
-// Delay sleeps for seconds and returns them.
-func (Thingy) Delay(ctx context.Context, seconds float64) (float64, error) {
-	t := time.NewTimer(time.Duration(seconds * float64(time.Second)))
+// Delay sleeps for seconds (an int or a float) and returns them as given,
+// as the original does.
+func (Thingy) Delay(ctx context.Context, seconds any) (any, error) {
+	var d time.Duration
+	switch s := seconds.(type) {
+	case int64:
+		d = time.Duration(s) * time.Second
+	case float64:
+		d = time.Duration(s * float64(time.Second))
+	default:
+		return nil, secure.NewRemoteError("builtins.TypeError", "delay needs a number of seconds")
+	}
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return seconds, nil
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
