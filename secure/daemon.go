@@ -78,6 +78,7 @@ type Daemon struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 	done      chan struct{}
+	finished  chan struct{} // closed when Shutdown has completed
 	baseCtx   context.Context
 	cancel    context.CancelFunc
 }
@@ -100,7 +101,7 @@ func NewDaemon(cfg DaemonConfig) (*Daemon, error) {
 		pol = &policy.Policy{}
 	}
 	d := &Daemon{cfg: cfg, pol: pol, codecs: cfg.Serializers, objects: map[string]*entry{},
-		byPtr: map[any]string{}, conns: map[*serverConn]struct{}{}, done: make(chan struct{})}
+		byPtr: map[any]string{}, conns: map[*serverConn]struct{}{}, done: make(chan struct{}), finished: make(chan struct{})}
 	if d.codecs == nil {
 		d.codecs = codecs.Registry()
 	}
@@ -339,8 +340,15 @@ func (d *Daemon) Serve(ctx context.Context) error {
 	for {
 		raw, err := d.ln.Accept()
 		if err != nil {
-			if d.closed.Load() || errors.Is(err, net.ErrClosed) {
+			if d.closed.Load() {
+				// Return only once the shutdown has let calls in flight
+				// finish, so a program that exits after Serve does not
+				// cut their replies off.
+				<-d.finished
 				return nil
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return nil // the listener was closed by its owner
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, syscallEMFILE) {
@@ -404,6 +412,8 @@ func (d *Daemon) Close() error {
 
 // Shutdown stops accepting, lets calls in flight finish until ctx ends,
 // then closes every connection and waits for the daemon's goroutines.
+// A method must not call Shutdown or Close synchronously (its own call is
+// in flight); start it in a goroutine instead.
 func (d *Daemon) Shutdown(ctx context.Context) error {
 	var err error
 	d.closeOnce.Do(func() {
@@ -432,7 +442,9 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		if errors.Is(err, net.ErrClosed) {
 			err = nil
 		}
+		close(d.finished)
 	})
+	<-d.finished
 	return err
 }
 
