@@ -137,7 +137,7 @@ func (p *Proxy) invokeRaw(ctx context.Context, method string, args []any, kwargs
 
 // roundTrip encodes a call, sends it and decodes the reply.
 func (p *Proxy) roundTrip(ctx context.Context, cc *clientConn, call serial.Call, flags wire.Flags) (any, error) {
-	data, err := serial.EncodeCall(p.codec, make([]byte, 0, sizeHint(call.Args...)), call)
+	data, err := serial.EncodeCall(p.codec, encodeBuf(sizeHint(call.Args...)), call)
 	if err != nil {
 		return nil, newError(ErrSerialize, err, "cannot serialize call")
 	}

@@ -393,7 +393,7 @@ func (sc *serverConn) invoke(m *wire.Message) {
 }
 
 func (sc *serverConn) replyValue(codec serial.Serializer, m *wire.Message, info *CallInfo, res any, flags wire.Flags) {
-	data, err := codec.Marshal(make([]byte, 0, sizeHint(res)), res)
+	data, err := codec.Marshal(encodeBuf(sizeHint(res)), res)
 	if err != nil {
 		sc.replyError(codec, m, info, newError(ErrSerialize, err, "cannot serialize result"))
 		return
@@ -404,6 +404,7 @@ func (sc *serverConn) replyValue(codec serial.Serializer, m *wire.Message, info 
 	if err := sc.c.WriteMessage(reply); err != nil {
 		sc.c.Close()
 	}
+	releaseBuf(data)
 }
 
 func (sc *serverConn) addReplyAnnotations(reply *wire.Message, info *CallInfo) {
