@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/flintrpc/flint/certs"
@@ -214,25 +215,28 @@ func rawWorkloads(addr string, tcfg *tls.Config, dur time.Duration, quick bool, 
 	return nil
 }
 
-// timeBulk repeats a transfer of n bytes for about dur (at least twice,
-// after one untimed warm-up transfer that lets both processes grow their
-// heaps and socket buffers) and returns MB/s.
+// timeBulk times transfers of n bytes: one untimed warm-up transfer (so
+// both processes have grown their heaps and socket buffers), then at least
+// five timed ones and as many more as fit in about dur. It returns the
+// median rate in MB/s, which is steadier than the mean on a shared machine.
 func timeBulk(op func() error, n int, dur time.Duration) (float64, error) {
 	if err := op(); err != nil {
 		return 0, err
 	}
+	var rates []float64
 	start := time.Now()
-	count := 0
-	for count < 2 || time.Since(start) < dur {
+	for len(rates) < 5 || time.Since(start) < dur {
+		t := time.Now()
 		if err := op(); err != nil {
 			return 0, err
 		}
-		count++
-		if count >= 50 {
+		rates = append(rates, float64(n)/1e6/time.Since(t).Seconds())
+		if len(rates) >= 50 {
 			break
 		}
 	}
-	return float64(n*count) / 1e6 / time.Since(start).Seconds(), nil
+	sort.Float64s(rates)
+	return rates[len(rates)/2], nil
 }
 
 func flintWorkloads(ctx context.Context, uri string, cfg secure.ProxyConfig, dur time.Duration, quick bool, add func(string, string, float64, string), peer string, full bool) error {
