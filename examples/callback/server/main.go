@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/flintrpc/flint/examples/callback"
+	"github.com/flintrpc/flint/naming"
 	"github.com/flintrpc/flint/secure"
 )
 
@@ -51,7 +52,7 @@ func run(unit time.Duration, useNS bool) error {
 	defer stop()
 	if useNS {
 		names := map[string]secure.URI{callback.ObjectID: d.URIFor(callback.ObjectID), callback.Object2ID: d.URIFor(callback.Object2ID)}
-		if err := registerNames(ctx, cfg, names); err != nil {
+		if err := naming.RegisterFromEnv(ctx, cfg.Policy, names); err != nil {
 			d.Close()
 			return err
 		}

@@ -20,6 +20,7 @@ import (
 	"syscall"
 
 	"github.com/flintrpc/flint/examples/exceptions"
+	"github.com/flintrpc/flint/naming"
 	"github.com/flintrpc/flint/secure"
 )
 
@@ -49,7 +50,7 @@ func run(useNS bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if useNS {
-		if err := registerNames(ctx, cfg, map[string]secure.URI{exceptions.ObjectID: uri}); err != nil {
+		if err := naming.RegisterFromEnv(ctx, cfg.Policy, map[string]secure.URI{exceptions.ObjectID: uri}); err != nil {
 			d.Close()
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flintrpc/flint/naming"
 	"github.com/flintrpc/flint/secure"
 )
 
@@ -51,7 +52,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg.Resolver = resolver()
+	cfg.Resolver = naming.ResolverFromEnv()
 	p, err := secure.NewProxy(uri, cfg)
 	if err != nil {
 		return err

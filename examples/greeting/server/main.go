@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/flintrpc/flint/examples/greeting"
+	"github.com/flintrpc/flint/naming"
 	"github.com/flintrpc/flint/secure"
 )
 
@@ -45,7 +46,7 @@ func run(useNS bool) error {
 		return err
 	}
 	if useNS {
-		if err := registerInNameServer(ctx, cfg, uri); err != nil {
+		if err := naming.RegisterFromEnv(ctx, cfg.Policy, map[string]secure.URI{"example.greeting": uri}); err != nil {
 			return err
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"syscall"
 
 	"github.com/flintrpc/flint/examples/instancemode"
+	"github.com/flintrpc/flint/naming"
 	"github.com/flintrpc/flint/secure"
 )
 
@@ -53,7 +54,7 @@ func run(useNS bool) error {
 		fmt.Printf("Object uri = %s\n", d.URIFor(id))
 	}
 	if useNS {
-		if err := registerNames(ctx, cfg, names); err != nil {
+		if err := naming.RegisterFromEnv(ctx, cfg.Policy, names); err != nil {
 			d.Close()
 			return err
 		}

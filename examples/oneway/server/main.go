@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/flintrpc/flint/examples/oneway"
+	"github.com/flintrpc/flint/naming"
 	"github.com/flintrpc/flint/secure"
 )
 
@@ -48,7 +49,7 @@ func run(s *oneway.Server, useNS bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if useNS {
-		if err := registerNames(ctx, cfg, map[string]secure.URI{oneway.ObjectID: uri}); err != nil {
+		if err := naming.RegisterFromEnv(ctx, cfg.Policy, map[string]secure.URI{oneway.ObjectID: uri}); err != nil {
 			d.Close()
 			return err
 		}

@@ -22,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/flintrpc/flint/examples/timeout"
+	"github.com/flintrpc/flint/naming"
 	"github.com/flintrpc/flint/secure"
 )
 
@@ -63,7 +64,7 @@ func run(useNS bool) error {
 	defer stop()
 	if useNS {
 		names := map[string]secure.URI{timeout.ObjectID: uri, timeout.FrozenID: frozenURI}
-		if err := registerNames(ctx, cfg, names); err != nil {
+		if err := naming.RegisterFromEnv(ctx, cfg.Policy, names); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package naming_test
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 	"github.com/flintrpc/flint/secure"
 )
 
-// TestRegisterNames registers URIs in a real name server found from the
-// environment, as -ns does, and looks them up.
-func TestRegisterNames(t *testing.T) {
+// TestRegisterFromEnv registers URIs in a real name server found from the
+// environment, as a server's -ns flag does, and looks them up.
+func TestRegisterFromEnv(t *testing.T) {
 	pol := namingtest.Plaintext()
 	srv := namingtest.Start(t, pol)
 	opts := namingtest.Options(srv, pol)
@@ -28,7 +28,7 @@ func TestRegisterNames(t *testing.T) {
 	require.NoError(t, err)
 	b, err := secure.ParseURI("PYRO:two@127.0.0.1:4002")
 	require.NoError(t, err)
-	require.NoError(t, registerNames(ctx, secure.DaemonConfig{Policy: pol}, map[string]secure.URI{"x.one": a, "x.two": b}))
+	require.NoError(t, naming.RegisterFromEnv(ctx, pol, map[string]secure.URI{"x.one": a, "x.two": b}))
 	ns := namingtest.Client(t, srv, pol)
 	for name, want := range map[string]secure.URI{"x.one": a, "x.two": b} {
 		got, err := ns.Lookup(ctx, name)
@@ -37,6 +37,6 @@ func TestRegisterNames(t *testing.T) {
 	}
 	// Without a reachable name server it fails, and says so.
 	t.Setenv(naming.EnvNSPort, "1")
-	err = registerNames(ctx, secure.DaemonConfig{Policy: pol}, map[string]secure.URI{"x.one": a})
+	err = naming.RegisterFromEnv(ctx, pol, map[string]secure.URI{"x.one": a})
 	require.ErrorContains(t, err, "name server")
 }
