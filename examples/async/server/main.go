@@ -9,42 +9,21 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/flintrpc/flint/examples/async"
+	"github.com/flintrpc/flint/examples/internal/serve"
 	"github.com/flintrpc/flint/secure"
 )
 
 func main() {
 	delay := flag.Duration("delay", async.DefaultDelay, "how long divide takes")
 	flag.Parse()
-	if err := run(&async.Thingy{Delay: *delay}); err != nil {
+	err := serve.Object(func(d *secure.Daemon) (secure.URI, error) { return async.Register(d, &async.Thingy{Delay: *delay}) }, "")
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
-}
-
-func run(t *async.Thingy) error {
-	cfg, err := secure.DaemonConfigFromEnv()
-	if err != nil {
-		return err
-	}
-	d, err := secure.NewDaemon(cfg)
-	if err != nil {
-		return err
-	}
-	uri, err := async.Register(d, t)
-	if err != nil {
-		d.Close()
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	fmt.Printf("Ready. Object uri = %s\n", uri)
-	return d.Serve(ctx)
 }

@@ -12,49 +12,25 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/flintrpc/flint/examples/exceptions"
-	"github.com/flintrpc/flint/naming"
+	"github.com/flintrpc/flint/examples/internal/serve"
 	"github.com/flintrpc/flint/secure"
 )
 
 func main() {
 	useNS := flag.Bool("ns", false, "register example.exceptions in the name server")
 	flag.Parse()
-	if err := run(*useNS); err != nil {
+	nsName := ""
+	if *useNS {
+		nsName = exceptions.ObjectID
+	}
+	err := serve.Object(func(d *secure.Daemon) (secure.URI, error) { return exceptions.Register(d) }, nsName)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
-}
-
-func run(useNS bool) error {
-	cfg, err := secure.DaemonConfigFromEnv()
-	if err != nil {
-		return err
-	}
-	d, err := secure.NewDaemon(cfg)
-	if err != nil {
-		return err
-	}
-	uri, err := exceptions.Register(d)
-	if err != nil {
-		d.Close()
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if useNS {
-		if err := naming.RegisterFromEnv(ctx, cfg.Policy, map[string]secure.URI{exceptions.ObjectID: uri}); err != nil {
-			d.Close()
-			return err
-		}
-	}
-	fmt.Printf("Ready. Object uri = %s\n", uri)
-	return d.Serve(ctx)
 }

@@ -9,47 +9,27 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/flintrpc/flint/examples/greeting"
-	"github.com/flintrpc/flint/naming"
+	"github.com/flintrpc/flint/examples/internal/serve"
 	"github.com/flintrpc/flint/secure"
 )
 
 func main() {
 	useNS := flag.Bool("ns", false, "register example.greeting in the name server")
 	flag.Parse()
-	if err := run(*useNS); err != nil {
+	nsName := ""
+	if *useNS {
+		nsName = "example.greeting"
+	}
+	err := serve.Object(func(d *secure.Daemon) (secure.URI, error) {
+		return d.Register(&greeting.GreetingMaker{}, secure.ExposeInterface[greeting.Greeter]())
+	}, nsName)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
-}
-
-func run(useNS bool) error {
-	cfg, err := secure.DaemonConfigFromEnv()
-	if err != nil {
-		return err
-	}
-	d, err := secure.NewDaemon(cfg)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	uri, err := d.Register(&greeting.GreetingMaker{}, secure.ExposeInterface[greeting.Greeter]())
-	if err != nil {
-		return err
-	}
-	if useNS {
-		if err := naming.RegisterFromEnv(ctx, cfg.Policy, map[string]secure.URI{"example.greeting": uri}); err != nil {
-			return err
-		}
-	}
-	fmt.Printf("Ready. Object uri = %s\n", uri)
-	return d.Serve(ctx)
 }

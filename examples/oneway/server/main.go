@@ -10,15 +10,12 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/flintrpc/flint/examples/internal/serve"
 	"github.com/flintrpc/flint/examples/oneway"
-	"github.com/flintrpc/flint/naming"
 	"github.com/flintrpc/flint/secure"
 )
 
@@ -26,34 +23,13 @@ func main() {
 	tick := flag.Duration("tick", oneway.DefaultTick, "how long one unit of work takes")
 	useNS := flag.Bool("ns", false, "register example.oneway in the name server")
 	flag.Parse()
-	if err := run(&oneway.Server{Tick: *tick}, *useNS); err != nil {
+	nsName := ""
+	if *useNS {
+		nsName = oneway.ObjectID
+	}
+	err := serve.Object(func(d *secure.Daemon) (secure.URI, error) { return oneway.Register(d, &oneway.Server{Tick: *tick}) }, nsName)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
-}
-
-func run(s *oneway.Server, useNS bool) error {
-	cfg, err := secure.DaemonConfigFromEnv()
-	if err != nil {
-		return err
-	}
-	d, err := secure.NewDaemon(cfg)
-	if err != nil {
-		return err
-	}
-	uri, err := oneway.Register(d, s)
-	if err != nil {
-		d.Close()
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if useNS {
-		if err := naming.RegisterFromEnv(ctx, cfg.Policy, map[string]secure.URI{oneway.ObjectID: uri}); err != nil {
-			d.Close()
-			return err
-		}
-	}
-	fmt.Printf("Ready. Object uri = %s\n", uri)
-	return d.Serve(ctx)
 }

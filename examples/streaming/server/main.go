@@ -9,13 +9,11 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/flintrpc/flint/examples/internal/serve"
 	"github.com/flintrpc/flint/examples/streaming"
 	"github.com/flintrpc/flint/secure"
 )
@@ -23,28 +21,11 @@ import (
 func main() {
 	slow := flag.Duration("slow", streaming.DefaultSlowDelay, "pause before each item of slow_generator")
 	flag.Parse()
-	if err := run(&streaming.Streamer{SlowDelay: *slow}); err != nil {
+	err := serve.Object(func(d *secure.Daemon) (secure.URI, error) {
+		return streaming.Register(d, &streaming.Streamer{SlowDelay: *slow})
+	}, "")
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
-}
-
-func run(s *streaming.Streamer) error {
-	cfg, err := secure.DaemonConfigFromEnv()
-	if err != nil {
-		return err
-	}
-	d, err := secure.NewDaemon(cfg)
-	if err != nil {
-		return err
-	}
-	uri, err := streaming.Register(d, s)
-	if err != nil {
-		d.Close()
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	fmt.Printf("Ready. Object uri = %s\n", uri)
-	return d.Serve(ctx)
 }
