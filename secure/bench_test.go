@@ -118,14 +118,28 @@ func BenchmarkRawPingPong(b *testing.B) {
 	}
 }
 
-// BenchmarkNewConnection measures connect + handshake + first call + close.
-func BenchmarkNewConnection(b *testing.B) {
+// BenchmarkNewConnection measures connect + handshake + first call +
+// close with a lazily connecting proxy (as Pyro4's), whose first call
+// rides behind the handshake.
+func BenchmarkNewConnection(b *testing.B) { benchNewConnection(b, false) }
+
+// BenchmarkNewConnectionEager is BenchmarkNewConnection with Dial, which
+// finishes the handshake before the first call is made (two round trips).
+func BenchmarkNewConnectionEager(b *testing.B) { benchNewConnection(b, true) }
+
+func benchNewConnection(b *testing.B, eager bool) {
 	p := benchPair(b, "msgpack")
 	uri := p.URI()
 	cfg := p.cfg
 	ctx := context.Background()
 	for b.Loop() {
-		q, err := Dial(ctx, uri, cfg)
+		var q *Proxy
+		var err error
+		if eager {
+			q, err = Dial(ctx, uri, cfg)
+		} else {
+			q, err = NewProxy(uri, cfg)
+		}
 		if err != nil {
 			b.Fatal(err)
 		}

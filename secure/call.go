@@ -99,8 +99,28 @@ func (p *Proxy) invokeRaw(ctx context.Context, method string, args []any, kwargs
 		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
-		cc, err := p.conn(ctx)
-		if err != nil {
+		var first *firstCall
+		if !attr && method != "" && flags == 0 {
+			first = &firstCall{method: method, build: func(object string) (*wire.Message, error) {
+				return p.callMessage(ctx, serial.Call{Object: object, Method: method, Args: vargs, Kwargs: kw}, flags)
+			}}
+		}
+		cc, err := p.connFirst(ctx, first)
+		if err == nil && first != nil && first.sent {
+			var res any
+			res, err = p.awaitFirst(ctx, cc, first)
+			if err == nil {
+				return res, nil
+			}
+		}
+		var sent *errSent
+		if errors.As(err, &sent) {
+			if attempt == 0 && (p.cfg.RetryNonIdempotent || p.idempotent(method)) && p.cfg.ReconnectAttempts > 0 {
+				continue
+			}
+			return nil, sent.err
+		}
+		if err != nil || (first != nil && first.sent) {
 			return nil, err
 		}
 		p.mu.Lock()
@@ -124,7 +144,6 @@ func (p *Proxy) invokeRaw(ctx context.Context, method string, args []any, kwargs
 		}
 		call := serial.Call{Object: resolved.Object, Method: method, Args: vargs, Kwargs: kw}
 		res, err := p.roundTrip(ctx, cc, call, flags)
-		var sent *errSent
 		if errors.As(err, &sent) {
 			if attempt == 0 && (p.cfg.RetryNonIdempotent || slices.Contains(idem, method)) && p.cfg.ReconnectAttempts > 0 {
 				continue
@@ -135,16 +154,47 @@ func (p *Proxy) invokeRaw(ctx context.Context, method string, args []any, kwargs
 	}
 }
 
-// roundTrip encodes a call, sends it and decodes the reply.
-func (p *Proxy) roundTrip(ctx context.Context, cc *clientConn, call serial.Call, flags wire.Flags) (any, error) {
+// idempotent tells whether the daemon marked method idempotent.
+func (p *Proxy) idempotent(method string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Contains(p.idem, method)
+}
+
+// callMessage encodes a call into an INVOKE message.
+func (p *Proxy) callMessage(ctx context.Context, call serial.Call, flags wire.Flags) (*wire.Message, error) {
 	data, err := serial.EncodeCall(p.codec, encodeBuf(sizeHint(call.Args...)), call)
 	if err != nil {
 		return nil, newError(ErrSerialize, err, "cannot serialize call")
 	}
 	m := &wire.Message{Type: wire.MsgInvoke, Flags: flags, SerializerID: p.codec.ID(), Data: data}
 	addOutgoingAnnotations(ctx, m)
+	return m, nil
+}
+
+// roundTrip encodes a call, sends it and decodes the reply.
+func (p *Proxy) roundTrip(ctx context.Context, cc *clientConn, call serial.Call, flags wire.Flags) (any, error) {
+	m, err := p.callMessage(ctx, call, flags)
+	if err != nil {
+		return nil, err
+	}
 	reply, err := cc.roundTrip(ctx, m, p.cfg.Timeout)
 	if err != nil || reply == nil {
+		return nil, err
+	}
+	return p.decodeReply(ctx, cc, reply)
+}
+
+// awaitFirst waits for the reply to a call sent behind the handshake.
+func (p *Proxy) awaitFirst(ctx context.Context, cc *clientConn, first *firstCall) (any, error) {
+	if first.ch == nil {
+		return nil, nil // a oneway method
+	}
+	reply, err := cc.wait(ctx, first.seq, first.ch, p.cfg.Timeout)
+	if first.unlock != nil {
+		first.unlock()
+	}
+	if err != nil {
 		return nil, err
 	}
 	return p.decodeReply(ctx, cc, reply)

@@ -130,6 +130,12 @@ func (cc *clientConn) roundTrip(ctx context.Context, m *wire.Message, timeout ti
 	if oneway {
 		return nil, nil
 	}
+	return cc.wait(ctx, m.Seq, ch, timeout)
+}
+
+// wait waits for the reply to the call with sequence number seq, which
+// arrives on ch.
+func (cc *clientConn) wait(ctx context.Context, seq uint16, ch chan *wire.Message, timeout time.Duration) (*wire.Message, error) {
 	var timer <-chan time.Time
 	if _, has := ctx.Deadline(); !has && timeout > 0 {
 		t := time.NewTimer(timeout)
@@ -146,10 +152,10 @@ func (cc *clientConn) roundTrip(ctx context.Context, m *wire.Message, timeout ti
 		}
 		return r, nil
 	case <-ctx.Done():
-		cc.abandon(m.Seq)
+		cc.abandon(seq)
 		return nil, ctxError(ctx)
 	case <-timer:
-		cc.abandon(m.Seq)
+		cc.abandon(seq)
 		return nil, newError(ErrTimeout, nil, "call timed out after %s", timeout)
 	}
 }

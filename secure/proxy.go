@@ -196,6 +196,28 @@ type daemonPolicyKey struct{}
 // conn returns a live connection, dialling (and re-dialling after a break)
 // as needed.
 func (p *Proxy) conn(ctx context.Context) (*clientConn, error) {
+	return p.connFirst(ctx, nil)
+}
+
+// firstCall is a call that rides right behind CONNECT on a connection the
+// call itself opens, so that a lazily connected proxy's first call costs
+// one round trip instead of two. Both Pyro4 and flint daemons read the
+// call only after they accepted the handshake: a refused handshake means
+// the call did not run, while a connection that breaks once the call was
+// written may have run it (errSent).
+type firstCall struct {
+	method string
+	build  func(object string) (*wire.Message, error)
+
+	sent   bool               // the call was written
+	seq    uint16             // its sequence number
+	ch     chan *wire.Message // its reply; nil when no reply is awaited
+	unlock func()             // ends the turn taken on a Pyro4 daemon's connection
+}
+
+// connFirst is conn; when it has to dial and first is not nil, it sends
+// first behind the handshake (first.sent tells whether it did).
+func (p *Proxy) connFirst(ctx context.Context, first *firstCall) (*clientConn, error) {
 	if _, has := ctx.Deadline(); !has && p.cfg.Timeout > 0 {
 		// The connection-level timeout bounds connecting too.
 		var cancel context.CancelFunc
@@ -230,9 +252,19 @@ func (p *Proxy) conn(ctx context.Context) (*clientConn, error) {
 			backoff *= 2
 		}
 		var cc *clientConn
-		if cc, err = p.dial(ctx); err == nil {
+		pipelined := first
+		if reconnect {
+			// Re-dialling after a break keeps its retries: a call
+			// written behind a handshake that then fails may have run,
+			// and could not be dialled again.
+			pipelined = nil
+		}
+		if cc, err = p.dial(ctx, pipelined); err == nil {
 			p.cc = cc
 			return cc, nil
+		}
+		if first != nil && first.sent {
+			break // dialling again would send the call again
 		}
 		var re *RemoteError
 		if errors.As(err, &re) || errors.Is(err, ErrSecurity) || policy.IsRefusal(err) {
@@ -242,7 +274,7 @@ func (p *Proxy) conn(ctx context.Context) (*clientConn, error) {
 	return nil, err
 }
 
-func (p *Proxy) dial(ctx context.Context) (*clientConn, error) {
+func (p *Proxy) dial(ctx context.Context, first *firstCall) (*clientConn, error) {
 	target := p.uri
 	if target.Protocol != ProtoPyro {
 		if p.cfg.Resolver == nil {
@@ -252,6 +284,13 @@ func (p *Proxy) dial(ctx context.Context) (*clientConn, error) {
 		if target, err = p.cfg.Resolver.Resolve(ctx, p.uri); err != nil {
 			return nil, err
 		}
+	}
+	metaKey := ""
+	if p.cfg.Dialer == nil {
+		metaKey = target.Object + "@" + target.Location()
+	}
+	if first != nil && (metaKey == "" || !knownMeta.twoWay(metaKey, first.method)) {
+		first = nil
 	}
 	pol := p.policyFor(ctx)
 	var c *policy.Conn
@@ -282,12 +321,15 @@ func (p *Proxy) dial(ctx context.Context) (*clientConn, error) {
 	if p.cfg.Compression {
 		c.SetCompression(true)
 	}
-	cc, meta, idem, err := handshake(ctx, c, p.codec, p.cfg.Handshake, target.Object, p.seq)
+	cc, meta, idem, err := handshake(ctx, c, p.codec, p.cfg.Handshake, target.Object, p.seq, first)
 	if err != nil {
 		c.Close()
 		return nil, err
 	}
 	p.resolved, p.meta, p.idem, p.hasMeta = target, meta, idem, true
+	if metaKey != "" {
+		knownMeta.store(metaKey, meta)
+	}
 	return cc, nil
 }
 
@@ -308,9 +350,29 @@ func ctxError(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// handshake sends CONNECT and reads the reply, then starts the reader.
-func handshake(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs any, object string, seq uint16) (*clientConn, Metadata, []string, error) {
+// handshake sends CONNECT (and first, if not nil, right behind it) and
+// reads the reply, then starts the reader.
+func handshake(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs any, object string, seq uint16, first *firstCall) (*clientConn, Metadata, []string, error) {
+	cc, meta, idem, err := connect(ctx, c, codec, hs, object, seq, first)
+	if err != nil && first != nil && first.sent {
+		var sent *errSent
+		if !errors.As(err, &sent) {
+			err = &errSent{err}
+		}
+	}
+	return cc, meta, idem, err
+}
+
+func connect(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs any, object string, seq uint16, first *firstCall) (*clientConn, Metadata, []string, error) {
 	var meta Metadata
+	var call *wire.Message
+	if first != nil {
+		var err error
+		if call, err = first.build(object); err != nil {
+			return nil, meta, nil, err
+		}
+		call.Seq = seq + 1
+	}
 	d := value.NewDict(2)
 	hv, err := value.From(hs)
 	if err != nil {
@@ -332,6 +394,12 @@ func handshake(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs 
 	if err := c.WriteMessage(msg); err != nil {
 		return nil, meta, nil, newError(ErrCommunication, err, "sending handshake")
 	}
+	if call != nil {
+		first.sent, first.seq = true, call.Seq
+		if err := c.WriteMessage(call); err != nil {
+			return nil, meta, nil, newError(ErrConnectionClosed, err, "sending request")
+		}
+	}
 	reply, err := c.ReadMessage()
 	if err != nil {
 		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
@@ -351,9 +419,16 @@ func handshake(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs 
 	switch reply.Type {
 	case wire.MsgConnectOK:
 	case wire.MsgConnectFail:
+		// The daemon refused the handshake and so never read the call.
+		if first != nil {
+			first.sent = false
+		}
 		return nil, meta, nil, newError(ErrCommunication, nil, "connection rejected, reason: %s", failReason(reply))
 	case wire.MsgPing:
 		if v, ok := reply.Annotation("FERR"); ok {
+			if first != nil {
+				first.sent = false
+			}
 			return nil, meta, nil, newError(ErrSecurity, nil, "daemon refused the strong HMAC handshake: %s", v)
 		}
 		fallthrough
@@ -389,6 +464,23 @@ func handshake(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs 
 				cc.streamBatch = true
 			case strings.HasPrefix(feat, "idempotent="):
 				idem = strings.Split(strings.TrimPrefix(feat, "idempotent="), ",")
+			}
+		}
+	}
+	if call != nil {
+		cc.seq = call.Seq
+		switch {
+		case slices.Contains(meta.Oneway, first.method):
+			// The method became oneway since the metadata was cached:
+			// the caller does not wait, and the reply the daemon sends
+			// for the plain call is dropped.
+			cc.pending[call.Seq] = nil
+		default:
+			first.ch = make(chan *wire.Message, 1)
+			cc.pending[call.Seq] = first.ch
+			if !cc.pipeline {
+				cc.turn.Lock()
+				first.unlock = cc.turn.Unlock
 			}
 		}
 	}

@@ -271,7 +271,9 @@ func flintWorkloads(ctx context.Context, uri string, cfg secure.ProxyConfig, dur
 		add("8 connections", peer, v, "calls/s")
 	}
 	v, err = measure(dur, 1, func(int) error {
-		q, err := secure.Dial(ctx, uri, cfg)
+		// A lazily connecting proxy, as Pyro4's: the first call rides
+		// behind the handshake.
+		q, err := secure.NewProxy(uri, cfg)
 		if err != nil {
 			return err
 		}
