@@ -136,6 +136,22 @@ func (c *Conn) WriteMessage(m *wire.Message) error {
 	return err
 }
 
+// WriteMessages writes several messages in order, with one write where it
+// can.
+func (c *Conn) WriteMessages(ms ...*wire.Message) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.server {
+		_ = c.raw.SetWriteDeadline(now().Add(c.p.limits.WriteTimeout))
+	}
+	err := c.w.WriteMessages(ms...)
+	if err != nil && c.server {
+		c.p.Log().Warn("closing connection", "peer", c.peerString(), "reason", "write failed or timed out: "+err.Error())
+		c.raw.Close()
+	}
+	return err
+}
+
 // Close closes the connection and releases its slot in the gate.
 func (c *Conn) Close() error {
 	err := c.raw.Close()

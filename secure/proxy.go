@@ -391,13 +391,14 @@ func connect(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs an
 	stop := context.AfterFunc(ctx, func() { _ = c.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
 	msg := &wire.Message{Type: wire.MsgConnect, Flags: wire.FlagMetaOnConnect, Seq: seq, SerializerID: codec.ID(), Data: data}
-	if err := c.WriteMessage(msg); err != nil {
-		return nil, meta, nil, newError(ErrCommunication, err, "sending handshake")
-	}
-	if call != nil {
+	if call == nil {
+		if err := c.WriteMessage(msg); err != nil {
+			return nil, meta, nil, newError(ErrCommunication, err, "sending handshake")
+		}
+	} else {
 		first.sent, first.seq = true, call.Seq
-		if err := c.WriteMessage(call); err != nil {
-			return nil, meta, nil, newError(ErrConnectionClosed, err, "sending request")
+		if err := c.WriteMessages(msg, call); err != nil {
+			return nil, meta, nil, newError(ErrConnectionClosed, err, "sending handshake and request")
 		}
 	}
 	reply, err := c.ReadMessage()

@@ -96,6 +96,40 @@ func (w *Writer) WriteMessage(m *Message) error {
 	return nil
 }
 
+// WriteMessages writes several messages with one write where it can (so a
+// request sent right behind a handshake costs the peer one wake-up, not
+// two). Messages that would be compressed or written vectored are written
+// one by one, in order.
+func (w *Writer) WriteMessages(ms ...*Message) error {
+	if w.err != nil {
+		return w.err
+	}
+	for _, m := range ms {
+		if len(m.Data) >= vectoredMin || (w.compress && m.Flags&FlagCompressed == 0 && len(m.Data) >= compressMin) {
+			for _, m := range ms {
+				if err := w.WriteMessage(m); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	buf := w.buf[:0]
+	for _, m := range ms {
+		var err error
+		if buf, err = appendFrame(buf, m, m.Flags, m.Data, w.auth, true); err != nil {
+			return err
+		}
+	}
+	_, err := w.w.Write(buf)
+	w.buf = buf
+	if err != nil {
+		w.err = fmt.Errorf("wire: writing message: %w", err)
+		return w.err
+	}
+	return nil
+}
+
 // deflate compresses data into the reused buffer, which stays valid until
 // the next call.
 func (w *Writer) deflate(data []byte) ([]byte, error) {
