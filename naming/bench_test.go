@@ -53,15 +53,17 @@ func BenchmarkNameServer(b *testing.B) {
 				}
 				require.NoError(b, cs[0].Register(ctxT(b), "bench.lookup", uri, RegisterOptions{Metadata: []string{"bench"}}))
 				b.Run(fmt.Sprintf("lookup/%dclients", clients), func(b *testing.B) {
+					ctx := ctxT(b) // once: ctxT registers a cleanup per call
 					parallel(b, cs, func(c *Client, _, _ int) error {
-						_, err := c.Lookup(ctxT(b), "bench.lookup")
+						_, err := c.Lookup(ctx, "bench.lookup")
 						return err
 					})
 				})
 				b.Run(fmt.Sprintf("register/%dclients", clients), func(b *testing.B) {
 					run := b.N
+					ctx := ctxT(b)
 					parallel(b, cs, func(c *Client, g, i int) error {
-						return c.Register(ctxT(b), fmt.Sprintf("bench.reg.%d.%d.%d", run, g, i), uri, RegisterOptions{Metadata: []string{"bench"}})
+						return c.Register(ctx, fmt.Sprintf("bench.reg.%d.%d.%d", run, g, i), uri, RegisterOptions{Metadata: []string{"bench"}})
 					})
 				})
 			}
