@@ -16,7 +16,16 @@ type Batch struct {
 	p     *Proxy
 	items []any
 	err   error
+
+	// slab backs the (method, args, kwargs) tuples and the argument lists
+	// of the queued calls, a few calls per allocation; name is the last
+	// method name boxed, as a batch mostly repeats one.
+	slab []any
+	name any
 }
+
+// batchSlab is the number of slab elements allocated at once.
+const batchSlab = 256
 
 // Batch returns an empty batch of calls on p's object.
 func (p *Proxy) Batch() *Batch { return &Batch{p: p} }
@@ -29,13 +38,43 @@ func (b *Batch) AddKw(method string, args []any, kwargs map[string]any) *Batch {
 	if b.err != nil {
 		return b
 	}
-	vargs, kw, err := b.p.encodeArgs(args, kwargs, false)
-	if err != nil {
-		b.err = err
+	if len(kwargs) > 0 {
+		vargs, kw, err := b.p.encodeArgs(args, kwargs, false)
+		if err != nil {
+			b.err = err
+			return b
+		}
+		b.items = append(b.items, value.Tuple{b.boxName(method), value.Tuple(vargs), kw})
 		return b
 	}
-	b.items = append(b.items, value.Tuple{method, value.Tuple(vargs), kw})
+	// encodeArgs without keyword arguments, into the slab.
+	n := 3 + len(args)
+	if len(b.slab) < n {
+		b.slab = make([]any, max(n, batchSlab))
+	}
+	t := b.slab[:n:n]
+	b.slab = b.slab[n:]
+	vargs := t[3:]
+	for i, a := range args {
+		v, err := value.From(a)
+		if err != nil {
+			clear(t)
+			b.err = newError(ErrSerialize, err, "argument %d", i+1)
+			return b
+		}
+		vargs[i] = v
+	}
+	t[0], t[1], t[2] = b.boxName(method), value.Tuple(vargs), noKwargs
+	b.items = append(b.items, value.Tuple(t[:3:3]))
 	return b
+}
+
+// boxName returns method as an interface value, reusing the last one.
+func (b *Batch) boxName(method string) any {
+	if s, ok := b.name.(string); !ok || s != method {
+		b.name = method
+	}
+	return b.name
 }
 
 // Len returns the number of queued calls.
@@ -71,11 +110,15 @@ func (b *Batch) Run(ctx context.Context) (*BatchResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	items := asSeq(v)
 	res := &BatchResult{}
-	for _, item := range asSeq(v) {
+	for i, item := range items {
 		if x, ok := value.ParseExceptionWrapper(item); ok {
 			res.Err = remoteErrorFrom(x)
 			break
+		}
+		if res.Values == nil {
+			res.Values = make([]any, 0, len(items)-i)
 		}
 		res.Values = append(res.Values, item)
 	}

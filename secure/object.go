@@ -174,6 +174,14 @@ type method struct {
 	stream     streamKind
 	oneway     bool
 	idempotent bool
+
+	// The typed call (invoker.go): the receiver type and method index to
+	// bind, the binder from fastTable (nil: reflect only) and the binding
+	// to the last instance.
+	recv  reflect.Type
+	index int
+	bind  fastBind
+	fast  fastCache
 }
 
 type attr struct {
@@ -394,6 +402,10 @@ func analyse(m reflect.Method, name string) (*method, error) {
 		mt.res = resValErr
 	default:
 		return nil, bad("too many results")
+	}
+	if !mt.kwargs {
+		mt.recv, mt.index = ft.In(0), m.Index
+		mt.bind = fastBinder(ft)
 	}
 	if mt.res == resVal || mt.res == resValErr {
 		rt := ft.Out(0)

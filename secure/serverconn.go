@@ -578,9 +578,20 @@ func (sc *serverConn) exceptionFor(info *CallInfo, err error) *value.Exception {
 
 // dispatch finds and runs the method of a call, after authorization.
 func (sc *serverConn) dispatch(ctx context.Context, info *CallInfo, call serial.Call) (any, error) {
+	return sc.dispatchItem(ctx, info, call, false)
+}
+
+// dispatchItem is dispatch. For an item of a batch (item true), ctx and
+// info are the batch's, and the item's own CallInfo and context are made
+// only for what can see them: a method taking a context.Context, an
+// attribute or a built-in call.
+func (sc *serverConn) dispatchItem(ctx context.Context, info *CallInfo, call serial.Call, item bool) (any, error) {
 	if call.Object == DaemonObjectID {
 		if err := sc.d.pol.Authorize(info.Peer, call.Object, call.Method); err != nil && !daemonOpen(call.Method) {
 			return nil, err
+		}
+		if item {
+			ctx = itemCtx(ctx, info, call.Method)
 		}
 		return sc.builtin(ctx, call)
 	}
@@ -596,6 +607,9 @@ func (sc *serverConn) dispatch(ctx context.Context, info *CallInfo, call serial.
 	}
 	switch call.Method {
 	case "__getattr__", "__setattr__":
+		if item {
+			ctx = itemCtx(ctx, info, call.Method)
+		}
 		return sc.attribute(ctx, e, call)
 	}
 	mt, ok := e.typ.methods[call.Method]
@@ -606,7 +620,18 @@ func (sc *serverConn) dispatch(ctx context.Context, info *CallInfo, call serial.
 	if err != nil {
 		return nil, err
 	}
-	return sc.run(ctx, inst, mt, call)
+	if item && mt.ctx {
+		ctx = itemCtx(ctx, info, call.Method)
+	}
+	return sc.run(ctx, inst, mt, call, e.mode == Single)
+}
+
+// itemCtx returns the context of one call of a batch: the batch's, with a
+// CallInfo naming the call's method.
+func itemCtx(ctx context.Context, info *CallInfo, method string) context.Context {
+	sub := &CallInfo{Peer: info.Peer, Object: info.Object, Method: method, CorrelationID: info.CorrelationID,
+		Annotations: info.Annotations, Session: info.Session}
+	return context.WithValue(ctx, callInfoKey{}, sub)
 }
 
 var (
@@ -672,24 +697,29 @@ func (sc *serverConn) make(e *entry) (reflect.Value, error) {
 }
 
 // run binds the arguments, calls the method and turns its result into a
-// model value (or a stream).
-func (sc *serverConn) run(ctx context.Context, inst reflect.Value, mt *method, call serial.Call) (res any, err error) {
+// model value (or a stream). shared says inst is the object's one
+// instance, which the typed call (invoker.go) stays bound to.
+func (sc *serverConn) run(ctx context.Context, inst reflect.Value, mt *method, call serial.Call, shared bool) (res any, err error) {
+	if shared && mt.bind != nil && len(call.Args) == len(mt.params) && call.Kwargs.Len() == 0 {
+		if f := mt.fastFor(inst); f != nil {
+			defer func() {
+				if r := recover(); r != nil {
+					res, err = nil, sc.panicked(call, r)
+				}
+			}()
+			return f(sc, ctx, call.Args)
+		}
+	}
 	args, err := bindArgs(ctx, inst, mt, call)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			sc.d.log.Error("panic in remote method", "object", call.Object, "method", call.Method, "panic", fmt.Sprint(r))
-			res, err = nil, &panicError{val: r, stack: debug.Stack()}
+			res, err = nil, sc.panicked(call, r)
 		}
 	}()
-	var out []reflect.Value
-	if mt.variadic {
-		out = mt.fn.Call(args)
-	} else {
-		out = mt.fn.Call(args)
-	}
+	out := mt.fn.Call(args)
 	switch mt.res {
 	case resNone:
 		return nil, nil
@@ -708,6 +738,13 @@ func (sc *serverConn) run(ctx context.Context, inst reflect.Value, mt *method, c
 		return sc.openStream(mt, rv)
 	}
 	return sc.encodeResult(mt.enc, rv)
+}
+
+// panicked logs a panic recovered from a remote method and returns its
+// error.
+func (sc *serverConn) panicked(call serial.Call, r any) error {
+	sc.d.log.Error("panic in remote method", "object", call.Object, "method", call.Method, "panic", fmt.Sprint(r))
+	return &panicError{val: r, stack: debug.Stack()}
 }
 
 // encodeResult turns a result into a model value, replacing registered
@@ -945,10 +982,7 @@ func (sc *serverConn) batch(ctx context.Context, codec serial.Serializer, m *wir
 				sub.Args = a
 			}
 			sub.Kwargs, _ = triple[2].(*value.Dict)
-			subInfo := &CallInfo{Peer: info.Peer, Object: info.Object, Method: name, CorrelationID: info.CorrelationID,
-				Annotations: info.Annotations, Session: info.Session}
-			sctx := context.WithValue(ctx, callInfoKey{}, subInfo)
-			res, err = sc.dispatch(sctx, subInfo, sub)
+			res, err = sc.dispatchItem(ctx, info, sub, true)
 			if st, ok := res.(*stream); ok {
 				st.close()
 				res, err = nil, newError(ErrProtocol, nil, "batch results cannot be streamed")

@@ -51,6 +51,18 @@ func From(x any) (any, error) {
 	return v, err
 }
 
+// FromInterface converts x as the encoder of an interface type
+// ([EncoderFor] of any, error, ...) converts a value of that type: nil is
+// None, anything else is converted like [From], one nesting level down. It
+// lets a typed caller that holds the value itself skip the reflect.Value.
+func FromInterface(x any) (any, error) {
+	if x == nil {
+		return nil, nil
+	}
+	v, _, err := fromDynamic(x, 1)
+	return v, err
+}
+
 // EncoderFor returns the encoder for t, compiling and caching it on first
 // use. It fails with [ErrUnsupportedType] for types that cannot be encoded.
 //

@@ -43,6 +43,13 @@ type decoder struct {
 	// slab backs small arrays, so that a payload of many short arrays does
 	// not pay one allocation each.
 	slab []any
+	// dicts backs the Dict headers of maps, likewise.
+	dicts []value.Dict
+	// strs remembers the last short strings of a large input, boxed, by a
+	// hash of their bytes: a payload repeating a method name or a dict key
+	// (a batch, a list of records) then pays for each distinct string once
+	// instead of a copy and a box per occurrence.
+	strs [strCache]any
 }
 
 // Allocation batching for small inputs and arrays. A decoded value may keep
@@ -51,6 +58,9 @@ const (
 	smallInput = 4096 // inputs up to this size share one string copy
 	slabArray  = 16   // arrays up to this length come from the slab
 	slabSize   = 64   // elements per slab
+	dictSlab   = 16   // Dict headers per slab
+	strCache   = 64   // entries of the string cache (a power of 2)
+	cachedStr  = 32   // longest string kept in it
 )
 
 func (d *decoder) malformed(what string) error {
@@ -237,8 +247,24 @@ func (d *decoder) str(n int) (any, error) {
 		d.pos -= n
 		return nil, d.malformed("str is not valid UTF-8")
 	}
-	if len(d.data) > smallInput || n == 0 {
-		return string(b), nil
+	if n == 0 {
+		return "", nil
+	}
+	if len(d.data) > smallInput {
+		if n > cachedStr {
+			return string(b), nil
+		}
+		h := uint(n)
+		for _, c := range b {
+			h = h*31 + uint(c)
+		}
+		slot := &d.strs[h&(strCache-1)]
+		if s, ok := (*slot).(string); ok && s == string(b) {
+			return *slot, nil
+		}
+		var v any = string(b)
+		*slot = v
+		return v, nil
 	}
 	if d.text == "" {
 		d.text = string(d.data)
@@ -299,7 +325,7 @@ func (d *decoder) mapN(n int) (any, error) {
 		return nil, err
 	}
 	if n == 0 {
-		return &value.Dict{}, nil
+		return d.dict(nil), nil
 	}
 	d.depth--
 	items := make([]value.Item, 0, n)
@@ -330,7 +356,19 @@ func (d *decoder) mapN(n int) (any, error) {
 		items = append(items, value.Item{Key: k, Value: v})
 	}
 	d.depth++
-	return &value.Dict{Items: items}, nil
+	return d.dict(items), nil
+}
+
+// dict returns a new Dict holding items, its header taken from a slab.
+func (d *decoder) dict(items []value.Item) *value.Dict {
+	if len(d.dicts) == 0 {
+		// Every map still to come needs a byte of input at least.
+		d.dicts = make([]value.Dict, max(1, min(dictSlab, (len(d.data)-d.pos)/2)))
+	}
+	dd := &d.dicts[0]
+	d.dicts = d.dicts[1:]
+	dd.Items = items
+	return dd
 }
 
 // key decodes a map key. Arrays become tuples, as they must be hashable in
