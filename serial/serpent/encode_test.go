@@ -176,3 +176,21 @@ func TestCall(t *testing.T) {
 	assert.True(t, value.Equal(value.Tuple(c.Args), value.Tuple(back.Args)))
 	assert.True(t, value.Equal(c.Kwargs, back.Kwargs))
 }
+
+func TestInternedStringsDecodeAsCopies(t *testing.T) {
+	// Interned and ordinary strings decode alike, and neither aliases the
+	// input buffer.
+	in := []byte(`{'__class__':'Pyro4.core.URI','state':('PYRO','obj','localhost',9090,None),'other':'x'}`)
+	v, err := (&Codec{}).Unmarshal(in, serial.Limits{})
+	require.NoError(t, err)
+	for i := range in {
+		in[i] = 'z'
+	}
+	d := v.(*value.Dict)
+	cls, _ := d.GetString("__class__")
+	assert.Equal(t, "Pyro4.core.URI", cls)
+	other, _ := d.GetString("other")
+	assert.Equal(t, "x", other)
+	st, _ := d.GetString("state")
+	assert.Equal(t, value.Tuple{"PYRO", "obj", "localhost", int64(9090), nil}, st)
+}

@@ -60,7 +60,10 @@ func (p *parser) parseStrings() (any, error) {
 		}
 		return bytes.Clone(piece), nil
 	}
-	return string(piece), nil
+	if acc != nil {
+		return string(piece), nil
+	}
+	return intern(piece), nil
 }
 
 // parseStringLit parses one string literal at p.pos and returns its
