@@ -578,14 +578,15 @@ func (sc *serverConn) exceptionFor(info *CallInfo, err error) *value.Exception {
 
 // dispatch finds and runs the method of a call, after authorization.
 func (sc *serverConn) dispatch(ctx context.Context, info *CallInfo, call serial.Call) (any, error) {
-	return sc.dispatchItem(ctx, info, call, false)
+	return sc.dispatchItem(ctx, info, call, false, nil)
 }
 
 // dispatchItem is dispatch. For an item of a batch (item true), ctx and
 // info are the batch's, and the item's own CallInfo and context are made
 // only for what can see them: a method taking a context.Context, an
-// attribute or a built-in call.
-func (sc *serverConn) dispatchItem(ctx context.Context, info *CallInfo, call serial.Call, item bool) (any, error) {
+// attribute or a built-in call. e, if not nil, is call.Object's entry,
+// which a batch looks up once for all its calls.
+func (sc *serverConn) dispatchItem(ctx context.Context, info *CallInfo, call serial.Call, item bool, e *entry) (any, error) {
 	if call.Object == DaemonObjectID {
 		if err := sc.d.pol.Authorize(info.Peer, call.Object, call.Method); err != nil && !daemonOpen(call.Method) {
 			return nil, err
@@ -595,9 +596,11 @@ func (sc *serverConn) dispatchItem(ctx context.Context, info *CallInfo, call ser
 		}
 		return sc.builtin(ctx, call)
 	}
-	e, ok := sc.d.lookup(call.Object)
-	if !ok {
-		return nil, newError(ErrDaemon, nil, "unknown object")
+	if e == nil {
+		var ok bool
+		if e, ok = sc.d.lookup(call.Object); !ok {
+			return nil, newError(ErrDaemon, nil, "unknown object")
+		}
 	}
 	if err := sc.d.pol.Authorize(info.Peer, call.Object, call.Method); err != nil {
 		if !sc.visible(call.Object, e) {
@@ -702,12 +705,7 @@ func (sc *serverConn) make(e *entry) (reflect.Value, error) {
 func (sc *serverConn) run(ctx context.Context, inst reflect.Value, mt *method, call serial.Call, shared bool) (res any, err error) {
 	if shared && mt.bind != nil && len(call.Args) == len(mt.params) && call.Kwargs.Len() == 0 {
 		if f := mt.fastFor(inst); f != nil {
-			defer func() {
-				if r := recover(); r != nil {
-					res, err = nil, sc.panicked(call, r)
-				}
-			}()
-			return f(sc, ctx, call.Args)
+			return sc.runFast(ctx, f, call)
 		}
 	}
 	args, err := bindArgs(ctx, inst, mt, call)
@@ -738,6 +736,17 @@ func (sc *serverConn) run(ctx context.Context, inst reflect.Value, mt *method, c
 		return sc.openStream(mt, rv)
 	}
 	return sc.encodeResult(mt.enc, rv)
+}
+
+// runFast is run for a typed call (its own function, so that its one
+// defer is open-coded).
+func (sc *serverConn) runFast(ctx context.Context, f fastFn, call serial.Call) (res any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, sc.panicked(call, r)
+		}
+	}()
+	return f(sc, ctx, call.Args)
 }
 
 // panicked logs a panic recovered from a remote method and returns its
@@ -960,6 +969,10 @@ func (sc *serverConn) attribute(ctx context.Context, e *entry, call serial.Call)
 // first error, whose exception is wrapped as the last result.
 func (sc *serverConn) batch(ctx context.Context, codec serial.Serializer, m *wire.Message, info *CallInfo, call serial.Call, oneway bool) {
 	results := make([]any, 0, len(call.Args))
+	var e *entry
+	if call.Object != DaemonObjectID {
+		e, _ = sc.d.lookup(call.Object)
+	}
 	for _, item := range call.Args {
 		var triple []any
 		switch t := item.(type) {
@@ -982,7 +995,7 @@ func (sc *serverConn) batch(ctx context.Context, codec serial.Serializer, m *wir
 				sub.Args = a
 			}
 			sub.Kwargs, _ = triple[2].(*value.Dict)
-			res, err = sc.dispatchItem(ctx, info, sub, true)
+			res, err = sc.dispatchItem(ctx, info, sub, true, e)
 			if st, ok := res.(*stream); ok {
 				st.close()
 				res, err = nil, newError(ErrProtocol, nil, "batch results cannot be streamed")
