@@ -100,7 +100,7 @@ func (p *Proxy) invokeRaw(ctx context.Context, method string, args []any, kwargs
 	}
 	for attempt := 0; ; attempt++ {
 		var first *firstCall
-		if !attr && method != "" && flags == 0 {
+		if !attr && method != "" && flags == 0 && p.mayDial() {
 			first = &firstCall{method: method, build: func(object string) (*wire.Message, error) {
 				return p.callMessage(ctx, serial.Call{Object: object, Method: method, Args: vargs, Kwargs: kw}, flags)
 			}}
@@ -152,6 +152,13 @@ func (p *Proxy) invokeRaw(ctx context.Context, method string, args []any, kwargs
 		}
 		return res, err
 	}
+}
+
+// mayDial tells whether the next call would have to dial.
+func (p *Proxy) mayDial() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cc == nil || p.cc.dead()
 }
 
 // idempotent tells whether the daemon marked method idempotent.
