@@ -110,17 +110,20 @@ func (b *Batch) Run(ctx context.Context) (*BatchResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The results are the decoded reply's own slice, up to the first
+	// failed call.
 	items := asSeq(v)
 	res := &BatchResult{}
+	n := len(items)
 	for i, item := range items {
 		if x, ok := value.ParseExceptionWrapper(item); ok {
 			res.Err = remoteErrorFrom(x)
+			n = i
 			break
 		}
-		if res.Values == nil {
-			res.Values = make([]any, 0, len(items)-i)
-		}
-		res.Values = append(res.Values, item)
+	}
+	if n > 0 {
+		res.Values = items[:n:n]
 	}
 	return res, nil
 }
