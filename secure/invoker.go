@@ -357,32 +357,6 @@ func getters3[A, B, C any](mt *method, pa param[A], pb param[B], pc param[C]) (g
 	return ga, gb, gc
 }
 
-func bindN3[A, B, C any](pa param[A], pb param[B], pc param[C]) fastBind {
-	return func(fn any, mt *method) fastFn {
-		f, ok := fn.(func(A, B, C))
-		if !ok {
-			return nil
-		}
-		ga, gb, gc := getters3(mt, pa, pb, pc)
-		return func(_ *serverConn, ctx context.Context, args []any) (any, error) {
-			a, err := ga(ctx, args)
-			if err != nil {
-				return nil, err
-			}
-			b, err := gb(ctx, args)
-			if err != nil {
-				return nil, err
-			}
-			c, err := gc(ctx, args)
-			if err != nil {
-				return nil, err
-			}
-			f(a, b, c)
-			return nil, nil
-		}
-	}
-}
-
 func bindV3[A, B, C, R any](pa param[A], pb param[B], pc param[C], res result[R]) fastBind {
 	return func(fn any, mt *method) fastFn {
 		f, ok := fn.(func(A, B, C) R)
@@ -442,11 +416,6 @@ var fastTable = map[reflect.Type]fastBind{}
 
 func addFast[F any](b fastBind) { fastTable[reflect.TypeFor[F]()] = b }
 
-// The table. Parameters: int, int64, float64, string, bool, any. Results:
-// none, error, or one of those types alone or with an error. Shapes: no
-// parameter; one; two of the same type; a string and another type; three
-// ints, float64s or strings; each also with a leading context.Context
-// (up to two parameters after it).
 var (
 	pInt    = valueParam(convInt)
 	pInt64  = valueParam(convInt64)
@@ -457,55 +426,55 @@ var (
 	pCtx    = param[context.Context](ctxParam)
 )
 
+// The table: common signatures only, as every entry adds code and type
+// data to each program (about 4.5 kB). Parameters and results are int,
+// int64, float64, string, bool and any.
 func init() {
+	// No parameter: no result, an error, or a result alone or with an
+	// error.
 	addFast[func()](bindN0())
 	addFast[func() error](bindV0(resError))
-	results0[int](resInt)
-	results0[int64](resInt64)
-	results0[float64](resFloat)
-	results0[string](resString)
-	results0[bool](resBool)
-	results0[any](resAny)
+	results0(resInt)
+	results0(resInt64)
+	results0(resFloat)
+	results0(resString)
+	results0(resBool)
+	results0(resAny)
 
-	shapes1(pInt)
-	shapes1(pInt64)
-	shapes1(pFloat)
-	shapes1(pString)
-	shapes1(pBool)
-	shapes1(pAny)
+	// One parameter: no result, an error, a result of the parameter's
+	// type or any, alone or with an error.
+	one(pInt, resInt)
+	one(pInt64, resInt64)
+	one(pFloat, resFloat)
+	one(pString, resString)
+	one(pBool, resBool)
+	one(pAny, resAny)
 
-	shapes2(pInt, pInt)
-	shapes2(pInt64, pInt64)
-	shapes2(pFloat, pFloat)
-	shapes2(pString, pString)
-	shapes2(pBool, pBool)
-	shapes2(pAny, pAny)
-	shapes2(pString, pInt)
-	shapes2(pString, pInt64)
-	shapes2(pString, pFloat)
-	shapes2(pString, pBool)
-	shapes2(pString, pAny)
+	// Two parameters of one type, or a string and an int or any: no
+	// result, an error, or a result (of the parameters' type, a string
+	// or any), alone or with an error.
+	two(pInt, pInt, resInt)
+	two(pInt64, pInt64, resInt64)
+	two(pFloat, pFloat, resFloat)
+	two(pString, pString, resString)
+	two(pAny, pAny, resAny)
+	two(pString, pInt, resString)
+	two(pString, pAny, resAny)
 
-	shapes3(pInt, pInt, pInt)
-	shapes3(pFloat, pFloat, pFloat)
-	shapes3(pString, pString, pString)
-
-	// With a context first.
-	shapes1(pCtx)
-	shapes2(pCtx, pInt)
-	shapes2(pCtx, pInt64)
-	shapes2(pCtx, pFloat)
-	shapes2(pCtx, pString)
-	shapes2(pCtx, pBool)
-	shapes2(pCtx, pAny)
-	shapes3(pCtx, pInt, pInt)
-	shapes3(pCtx, pInt64, pInt64)
-	shapes3(pCtx, pFloat, pFloat)
-	shapes3(pCtx, pString, pString)
-	shapes3(pCtx, pBool, pBool)
-	shapes3(pCtx, pAny, pAny)
-	shapes3(pCtx, pString, pInt)
-	shapes3(pCtx, pString, pAny)
+	// A context, then up to two parameters: an error, or a result with
+	// an error.
+	addFast[func(context.Context) error](bindV1(pCtx, resError))
+	addFast[func(context.Context) (int, error)](bindE1(pCtx, resInt))
+	addFast[func(context.Context) (string, error)](bindE1(pCtx, resString))
+	addFast[func(context.Context) (bool, error)](bindE1(pCtx, resBool))
+	addFast[func(context.Context) (any, error)](bindE1(pCtx, resAny))
+	withCtx1(pInt, resInt)
+	withCtx1(pInt64, resInt64)
+	withCtx1(pString, resString)
+	withCtx1(pAny, resAny)
+	withCtx2(pInt, pInt, resInt)
+	withCtx2(pString, pString, resString)
+	withCtx2(pString, pAny, resAny)
 }
 
 func results0[R any](res result[R]) {
@@ -513,50 +482,28 @@ func results0[R any](res result[R]) {
 	addFast[func() (R, error)](bindE0(res))
 }
 
-func shapes1[A any](pa param[A]) {
+func one[A any](pa param[A], res result[A]) {
 	addFast[func(A)](bindN1(pa))
 	addFast[func(A) error](bindV1(pa, resError))
-	results1(pa, resInt)
-	results1(pa, resInt64)
-	results1(pa, resFloat)
-	results1(pa, resString)
-	results1(pa, resBool)
-	results1(pa, resAny)
+	addFast[func(A) A](bindV1(pa, res))
+	addFast[func(A) (A, error)](bindE1(pa, res))
+	addFast[func(A) any](bindV1(pa, resAny))
+	addFast[func(A) (any, error)](bindE1(pa, resAny))
 }
 
-func results1[A, R any](pa param[A], res result[R]) {
-	addFast[func(A) R](bindV1(pa, res))
-	addFast[func(A) (R, error)](bindE1(pa, res))
-}
-
-func shapes2[A, B any](pa param[A], pb param[B]) {
+func two[A, B, R any](pa param[A], pb param[B], res result[R]) {
 	addFast[func(A, B)](bindN2(pa, pb))
 	addFast[func(A, B) error](bindV2(pa, pb, resError))
-	results2(pa, pb, resInt)
-	results2(pa, pb, resInt64)
-	results2(pa, pb, resFloat)
-	results2(pa, pb, resString)
-	results2(pa, pb, resBool)
-	results2(pa, pb, resAny)
-}
-
-func results2[A, B, R any](pa param[A], pb param[B], res result[R]) {
 	addFast[func(A, B) R](bindV2(pa, pb, res))
 	addFast[func(A, B) (R, error)](bindE2(pa, pb, res))
 }
 
-func shapes3[A, B, C any](pa param[A], pb param[B], pc param[C]) {
-	addFast[func(A, B, C)](bindN3(pa, pb, pc))
-	addFast[func(A, B, C) error](bindV3(pa, pb, pc, resError))
-	results3(pa, pb, pc, resInt)
-	results3(pa, pb, pc, resInt64)
-	results3(pa, pb, pc, resFloat)
-	results3(pa, pb, pc, resString)
-	results3(pa, pb, pc, resBool)
-	results3(pa, pb, pc, resAny)
+func withCtx1[A any](pa param[A], res result[A]) {
+	addFast[func(context.Context, A) error](bindV2(pCtx, pa, resError))
+	addFast[func(context.Context, A) (A, error)](bindE2(pCtx, pa, res))
 }
 
-func results3[A, B, C, R any](pa param[A], pb param[B], pc param[C], res result[R]) {
-	addFast[func(A, B, C) R](bindV3(pa, pb, pc, res))
-	addFast[func(A, B, C) (R, error)](bindE3(pa, pb, pc, res))
+func withCtx2[A, B, R any](pa param[A], pb param[B], res result[R]) {
+	addFast[func(context.Context, A, B) error](bindV3(pCtx, pa, pb, resError))
+	addFast[func(context.Context, A, B) (R, error)](bindE3(pCtx, pa, pb, res))
 }

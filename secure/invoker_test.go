@@ -58,6 +58,9 @@ func (o *fastObj) CtxAdd(ctx context.Context, a, b int) int { return a + b }
 var fastMethods = []string{"Nothing", "Fail", "Count", "CountErr", "Neg", "Neg64", "Half", "Not", "Upper", "Echo", "Store",
 	"Add", "AddF", "Cat", "Rep", "Pair", "Sum3", "Other", "Nil", "Boom", "Both", "Method", "CtxAdd"}
 
+// untyped are fastObj's methods whose signatures are not in the table.
+var untyped = map[string]bool{"Sum3": true, "Both": true, "CtxAdd": true}
+
 // fastArgs are argument lists to try on every method: right and wrong
 // counts, types the fast conversions take, and ones only the decoders
 // take or refuse.
@@ -108,8 +111,12 @@ func TestFastPathSameAsReflect(t *testing.T) {
 	for _, goName := range fastMethods {
 		name := value.SnakeCase(goName)
 		mt := e.typ.methods[name]
-		require.NotNil(t, mt.bind, "%s has no typed call", goName)
-		require.NotNil(t, mt.fastFor(e.inst), "%s does not bind", goName)
+		if untyped[goName] {
+			require.Nil(t, mt.bind, "%s is not in the table", goName)
+		} else {
+			require.NotNil(t, mt.bind, "%s has no typed call", goName)
+			require.NotNil(t, mt.fastFor(e.inst), "%s does not bind", goName)
+		}
 		for _, args := range fastArgs {
 			for _, kw := range []*value.Dict{nil, value.NewDict(0), kwDict("n", int64(2))} {
 				call := serial.Call{Object: id, Method: name, Args: args, Kwargs: kw}
@@ -196,7 +203,7 @@ func TestFastTableBinds(t *testing.T) {
 		reflect.TypeFor[bool]():    true,
 		reflect.TypeFor[any]():     value.Tuple{int64(1)},
 	}
-	require.Greater(t, len(fastTable), 300)
+	require.Greater(t, len(fastTable), 80)
 	for ft, bind := range fastTable {
 		mt := &method{name: "f"}
 		var args []any
