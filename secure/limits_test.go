@@ -96,13 +96,15 @@ func TestOversizedAndLyingMessages(t *testing.T) {
 		require.Error(t, err, "daemon must close without replying")
 	})
 	t.Run("zlib bomb", func(t *testing.T) {
-		_, r, w := rawClient(t, d)
-		connectRaw(t, r, w, "greeting")
+		// Compress first: under -race on a loaded machine this takes
+		// seconds, which must not eat into the connection's deadline.
 		var buf bytes.Buffer
 		zw, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
 		_, _ = zw.Write(bytes.Repeat([]byte{' '}, 64<<20))
 		zw.Close()
 		require.Less(t, buf.Len(), 100_000)
+		_, r, w := rawClient(t, d)
+		connectRaw(t, r, w, "greeting")
 		err := w.WriteMessage(&wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagCompressed, SerializerID: serial.IDSerpent, Data: buf.Bytes()})
 		require.NoError(t, err)
 		_, err = r.ReadMessage()
