@@ -89,7 +89,11 @@ type Proxy struct {
 }
 
 // NewProxy returns a proxy for uri (a string or a URI). It connects lazily,
-// on the first call; use Connect to connect now.
+// on the first call; use Connect to connect now. When another proxy of
+// this process has already learnt that the first call's method is an
+// ordinary two-way one, that call is sent together with the handshake, so
+// a short-lived proxy costs one round trip instead of two (see
+// PROTOCOL.md, "The first call behind CONNECT").
 func NewProxy(uri any, cfg ProxyConfig) (*Proxy, error) {
 	var u URI
 	switch x := uri.(type) {
@@ -125,7 +129,8 @@ func NewProxy(uri any, cfg ProxyConfig) (*Proxy, error) {
 	return &Proxy{uri: u, cfg: cfg, codec: codec}, nil
 }
 
-// Dial returns a proxy that is already connected.
+// Dial returns a proxy that is already connected (the handshake is done
+// before Dial returns, so the first call always costs its own round trip).
 func Dial(ctx context.Context, uri any, cfg ProxyConfig) (*Proxy, error) {
 	p, err := NewProxy(uri, cfg)
 	if err != nil {
