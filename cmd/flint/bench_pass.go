@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -57,7 +58,7 @@ func benchPass(self, placement string, dur time.Duration, python, quick bool, lo
 		raw.stop()
 		return nil, err
 	}
-	raw.stop()
+	defer raw.stop() // kept for the alternating new-connection rounds
 	rawTLS, err := startServer(self, "bench-server", "-mode", "rawtls", "-pki", pki)
 	if err != nil {
 		return nil, err
@@ -91,6 +92,12 @@ func benchPass(self, placement string, dur time.Duration, python, quick bool, lo
 			if err := flintWorkloads(ctx, srv.line, cfg, dur, quick || mode != "plain", add, peer, mode == "plain"); err != nil {
 				srv.stop()
 				return nil, fmt.Errorf("%s: %w", peer, err)
+			}
+			if mode == "plain" && ser == "msgpack" {
+				if err := alternatingConnections(ctx, raw.line, srv.line, cfg, add, peer); err != nil {
+					srv.stop()
+					return nil, fmt.Errorf("%s: %w", peer, err)
+				}
 			}
 		}
 		srv.stop()
@@ -302,4 +309,59 @@ func flintWorkloads(ctx context.Context, uri string, cfg secure.ProxyConfig, dur
 		add(fmt.Sprintf("bulk %d MB returned", n>>20), peer, mbps, "MB/s")
 	}
 	return nil
+}
+
+// alternatingRounds and alternatingRound shape the alternating
+// new-connection measurement.
+const (
+	alternatingRounds = 7
+	alternatingRound  = 300 * time.Millisecond
+)
+
+// alternatingConnections measures new connections/s against the raw server
+// and the flint daemon in alternating short rounds and reports the median
+// of each. Connection set-up on this kind of VM drifts by a factor of two
+// within seconds, so rates measured a minute apart make a poor ratio;
+// adjacent rounds share the machine's state.
+func alternatingConnections(ctx context.Context, rawAddr, uri string, cfg secure.ProxyConfig, add func(string, string, float64, string), peer string) error {
+	frame := make([]byte, 4+40)
+	binary.BigEndian.PutUint32(frame, 40)
+	var raws, flints []float64
+	for range alternatingRounds {
+		v, err := measure(alternatingRound, 1, func(int) error {
+			c, err := dialRaw(rawAddr, nil)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return pingPong(c, append([]byte(nil), frame...))
+		})
+		if err != nil {
+			return err
+		}
+		raws = append(raws, v)
+		v, err = measure(alternatingRound, 1, func(int) error {
+			q, err := secure.NewProxy(uri, cfg)
+			if err != nil {
+				return err
+			}
+			defer q.Close()
+			_, err = q.Call(ctx, "ping")
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		flints = append(flints, v)
+	}
+	const workload = "new connections, alternating"
+	add(workload, "raw", median(raws), "conns/s")
+	add(workload, peer, median(flints), "conns/s")
+	return nil
+}
+
+func median(vs []float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
