@@ -41,7 +41,10 @@ func (c *Client) Count(ctx context.Context) (int, error) {
 // Lookup returns the URI registered under name. An unknown name is a
 // remote NamingError (errors.Is(err, secure.ErrNaming)).
 func (c *Client) Lookup(ctx context.Context, name string) (secure.URI, error) {
-	return secure.Call[secure.URI](ctx, c.p, "lookup", name)
+	// return_metadata is passed positionally, as its default: Pyro4 name
+	// servers read it the same, and a flint daemon then calls the method
+	// through its typed path (every parameter given, no keywords).
+	return secure.Call[secure.URI](ctx, c.p, "lookup", name, false)
 }
 
 // LookupMeta returns the URI and the metadata registered under name.
