@@ -273,8 +273,9 @@ func replyAnnotationsSink(ctx context.Context) (map[string][]byte, bool) {
 }
 
 // sizeHint estimates the encoded size of values whose bulk is top-level
-// bytes or strings, so that a large payload is encoded without regrowing
-// (and copying) the buffer.
+// bytes or strings (and of many small top-level values, as in a batch), so
+// that a large payload is encoded without regrowing (and copying) the
+// buffer.
 func sizeHint(vs ...any) int {
 	n := 128
 	for _, v := range vs {
@@ -283,6 +284,8 @@ func sizeHint(vs ...any) int {
 			n += len(x) + len(x)/3 + 64 // serpent writes base64
 		case string:
 			n += len(x) + 16
+		default:
+			n += 24 // numbers, small containers, the items of a batch
 		}
 	}
 	return n
