@@ -176,14 +176,7 @@ func rawWorkloads(addr string, tcfg *tls.Config, dur time.Duration, quick bool, 
 		add("8 connections", peer, v, "calls/s")
 		add("8 goroutines, 1 proxy", peer, v, "calls/s")
 	}
-	v, err = measure(dur, 1, func(int) error {
-		c, err := dialRaw(addr, tcfg)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		return pingPong(c, append([]byte(nil), frame...))
-	})
+	v, err = measure(dur, 1, func(int) error { return rawNewConnection(addr, tcfg, frame) })
 	if err != nil {
 		return err
 	}
@@ -311,6 +304,17 @@ func flintWorkloads(ctx context.Context, uri string, cfg secure.ProxyConfig, dur
 	return nil
 }
 
+// rawNewConnection connects, does one ping-pong of frame (copied) and
+// closes: the ceiling of flint's new-connection workload.
+func rawNewConnection(addr string, tcfg *tls.Config, frame []byte) error {
+	c, err := dialRaw(addr, tcfg)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return pingPong(c, append([]byte(nil), frame...))
+}
+
 // alternatingRounds and alternatingRound shape the alternating
 // new-connection measurement.
 const (
@@ -328,14 +332,7 @@ func alternatingConnections(ctx context.Context, rawAddr, uri string, cfg secure
 	binary.BigEndian.PutUint32(frame, 40)
 	var raws, flints []float64
 	for range alternatingRounds {
-		v, err := measure(alternatingRound, 1, func(int) error {
-			c, err := dialRaw(rawAddr, nil)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return pingPong(c, append([]byte(nil), frame...))
-		})
+		v, err := measure(alternatingRound, 1, func(int) error { return rawNewConnection(rawAddr, nil, frame) })
 		if err != nil {
 			return err
 		}
