@@ -119,6 +119,9 @@ func TestCallsShutdownWhileCallsArrive(t *testing.T) {
 				}
 			}
 		}()
+		// Serve must be running before Close (a Serve that starts after
+		// Close returns ErrClosed): wait until calls are being served.
+		require.Eventually(t, func() bool { return sink.done.Load() > 0 }, 10*time.Second, time.Millisecond)
 		time.Sleep(5 * time.Millisecond)
 		require.NoError(t, d.Close())
 		close(stop)
