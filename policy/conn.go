@@ -125,15 +125,8 @@ func (c *Conn) check(m *wire.Message) error {
 func (c *Conn) WriteMessage(m *wire.Message) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if c.server {
-		_ = c.raw.SetWriteDeadline(now().Add(c.p.limits.WriteTimeout))
-	}
-	err := c.w.WriteMessage(m)
-	if err != nil && c.server {
-		c.p.Log().Warn("closing connection", "peer", c.peerString(), "reason", "write failed or timed out: "+err.Error())
-		c.raw.Close()
-	}
-	return err
+	c.armWrite()
+	return c.wrote(c.w.WriteMessage(m))
 }
 
 // WriteMessages writes several messages in order, with one write where it
@@ -141,10 +134,20 @@ func (c *Conn) WriteMessage(m *wire.Message) error {
 func (c *Conn) WriteMessages(ms ...*wire.Message) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	c.armWrite()
+	return c.wrote(c.w.WriteMessages(ms...))
+}
+
+// armWrite bounds a daemon's write by the write timeout.
+func (c *Conn) armWrite() {
 	if c.server {
 		_ = c.raw.SetWriteDeadline(now().Add(c.p.limits.WriteTimeout))
 	}
-	err := c.w.WriteMessages(ms...)
+}
+
+// wrote handles the outcome of a write: a daemon drops a peer it cannot
+// write to (a client that never reads must not pin a worker).
+func (c *Conn) wrote(err error) error {
 	if err != nil && c.server {
 		c.p.Log().Warn("closing connection", "peer", c.peerString(), "reason", "write failed or timed out: "+err.Error())
 		c.raw.Close()

@@ -99,59 +99,55 @@ func (p *Proxy) invokeRaw(ctx context.Context, method string, args []any, kwargs
 		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
-		var first *firstCall
-		if !attr && method != "" && flags == 0 && p.mayDial() {
-			first = &firstCall{method: method, build: func(object string) (*wire.Message, error) {
-				return p.callMessage(ctx, serial.Call{Object: object, Method: method, Args: vargs, Kwargs: kw}, flags)
-			}}
-		}
-		cc, err := p.connFirst(ctx, first)
-		if err == nil && first != nil && first.sent {
-			var res any
-			res, err = p.awaitFirst(ctx, cc, first)
-			if err == nil {
-				return res, nil
-			}
-		}
+		res, err := p.invokeOnce(ctx, method, args, vargs, kw, flags, attr)
 		var sent *errSent
-		if errors.As(err, &sent) {
-			if attempt == 0 && (p.cfg.RetryNonIdempotent || p.idempotent(method)) && p.cfg.ReconnectAttempts > 0 {
-				continue
-			}
-			return nil, sent.err
+		if !errors.As(err, &sent) {
+			return res, err
 		}
-		if err != nil || (first != nil && first.sent) {
-			return nil, err
+		if attempt == 0 && (p.cfg.RetryNonIdempotent || p.idempotent(method)) && p.cfg.ReconnectAttempts > 0 {
+			continue
 		}
-		p.mu.Lock()
-		meta, resolved, idem := p.meta, p.resolved, p.idem
-		p.mu.Unlock()
-		if !attr && p.hasMeta && method != "" {
-			if !slices.Contains(meta.Methods, method) {
-				return nil, &RemoteError{Class: "builtins.AttributeError",
-					Args: []any{fmt.Sprintf("remote object '%s' has no exposed attribute or method '%s'", resolved.Object, method)}}
-			}
-			if slices.Contains(meta.Oneway, method) {
-				flags |= wire.FlagOneway
-			}
-		}
-		if attr {
-			name, _ := args[0].(string)
-			if p.hasMeta && !slices.Contains(meta.Attrs, name) {
-				return nil, &RemoteError{Class: "builtins.AttributeError",
-					Args: []any{fmt.Sprintf("remote object '%s' has no exposed attribute '%s'", resolved.Object, name)}}
-			}
-		}
-		call := serial.Call{Object: resolved.Object, Method: method, Args: vargs, Kwargs: kw}
-		res, err := p.roundTrip(ctx, cc, call, flags)
-		if errors.As(err, &sent) {
-			if attempt == 0 && (p.cfg.RetryNonIdempotent || slices.Contains(idem, method)) && p.cfg.ReconnectAttempts > 0 {
-				continue
-			}
-			return nil, sent.err
-		}
-		return res, err
+		return nil, sent.err
 	}
+}
+
+// invokeOnce makes one attempt at a call. An *errSent error means the
+// request may have reached the daemon.
+func (p *Proxy) invokeOnce(ctx context.Context, method string, args, vargs []any, kw *value.Dict, flags wire.Flags, attr bool) (any, error) {
+	var first *firstCall
+	if !attr && method != "" && flags == 0 && p.mayDial() {
+		first = &firstCall{method: method, build: func(object string) (*wire.Message, error) {
+			return p.callMessage(ctx, serial.Call{Object: object, Method: method, Args: vargs, Kwargs: kw}, flags)
+		}}
+	}
+	cc, err := p.connFirst(ctx, first)
+	if err != nil {
+		return nil, err
+	}
+	if first != nil && first.sent {
+		return p.awaitFirst(ctx, cc, first)
+	}
+	p.mu.Lock()
+	meta, resolved := p.meta, p.resolved
+	p.mu.Unlock()
+	if !attr && p.hasMeta && method != "" {
+		if !slices.Contains(meta.Methods, method) {
+			return nil, &RemoteError{Class: "builtins.AttributeError",
+				Args: []any{fmt.Sprintf("remote object '%s' has no exposed attribute or method '%s'", resolved.Object, method)}}
+		}
+		if slices.Contains(meta.Oneway, method) {
+			flags |= wire.FlagOneway
+		}
+	}
+	if attr {
+		name, _ := args[0].(string)
+		if p.hasMeta && !slices.Contains(meta.Attrs, name) {
+			return nil, &RemoteError{Class: "builtins.AttributeError",
+				Args: []any{fmt.Sprintf("remote object '%s' has no exposed attribute '%s'", resolved.Object, name)}}
+		}
+	}
+	call := serial.Call{Object: resolved.Object, Method: method, Args: vargs, Kwargs: kw}
+	return p.roundTrip(ctx, cc, call, flags)
 }
 
 // mayDial tells whether the next call would have to dial.

@@ -72,9 +72,6 @@ type Daemon struct {
 	byPtr   map[any]string
 	conns   map[*serverConn]struct{}
 
-	hsMu       sync.Mutex
-	handshakes map[handshakeKey]*handshakeReply // encoded CONNECTOK payloads
-
 	onewaySem chan struct{}
 	inflight  atomic.Int64   // calls running or queued to a worker
 	connWG    sync.WaitGroup // connection goroutines

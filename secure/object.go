@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/flintrpc/flint/value"
@@ -200,6 +201,13 @@ type objectType struct {
 	methods map[string]*method
 	attrs   map[string]*attr
 	meta    Metadata
+	// flnt is the FLNT annotation of a CONNECTOK for this type: the
+	// daemon's features and the methods marked idempotent.
+	flnt string
+	// connectOK caches, per serializer id, the encoded CONNECTOK payload
+	// with metadata (it depends on nothing else unless ValidateHandshake
+	// answers); values are []byte, only ever read.
+	connectOK sync.Map
 }
 
 // Metadata is what a remote object exposes, as Pyro4 reports it.
@@ -318,6 +326,16 @@ func buildType(t reflect.Type, o *regOptions) (*objectType, error) {
 	slices.Sort(ot.meta.Methods)
 	slices.Sort(ot.meta.Oneway)
 	slices.Sort(ot.meta.Attrs)
+	ot.flnt = flintFeatures
+	var idem []string
+	for _, n := range ot.meta.Methods {
+		if ot.methods[n].idempotent {
+			idem = append(idem, n)
+		}
+	}
+	if len(idem) > 0 {
+		ot.flnt += " idempotent=" + strings.Join(idem, ",")
+	}
 	return ot, nil
 }
 

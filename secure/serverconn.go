@@ -203,51 +203,36 @@ func (sc *serverConn) handshake() bool {
 	}
 	reply := &wire.Message{Type: wire.MsgConnectOK, Seq: m.Seq, SerializerID: m.SerializerID}
 	id, _ := obj.(string)
-	e, registered := sc.d.lookup(id)
-	var typ *objectType
-	if registered && id != DaemonObjectID {
+	typ := daemonObjectType
+	if e, ok := sc.d.lookup(id); ok && id != DaemonObjectID {
 		typ = e.typ
 	}
-	features := flintFeatures
 	if m.Flags&wire.FlagMetaOnConnect != 0 {
 		if _, err := sc.metadata(id); err != nil {
 			sc.failWith(codec, m, "unknown object")
 			return false
 		}
 		reply.Flags = wire.FlagMetaOnConnect
-		// The reply depends only on the object's type and the
-		// serializer (unless ValidateHandshake answers), so it is
-		// encoded once and reused by every later connection.
-		key := handshakeKey{typ: typ, serializer: m.SerializerID}
-		hr, ok := sc.d.cachedHandshake(key)
-		if !ok || sc.d.cfg.ValidateHandshake != nil {
-			meta := daemonMeta
-			if typ != nil {
-				meta = typ.meta
-			}
+		if cached, ok := typ.connectOK.Load(m.SerializerID); ok && sc.d.cfg.ValidateHandshake == nil {
+			reply.Data = cached.([]byte)
+		} else {
 			d := value.NewDict(2)
 			d.Append("handshake", resp)
-			d.Append("meta", metaValue(meta, true))
-			data, err := codec.Marshal(nil, d)
-			if err != nil {
+			d.Append("meta", metaValue(typ.meta, true))
+			if reply.Data, err = codec.Marshal(nil, d); err != nil {
 				sc.failWith(codec, m, "cannot serialize handshake response: "+err.Error())
 				return false
 			}
-			hr = &handshakeReply{data: data, features: features + idempotentFeature(typ)}
 			if sc.d.cfg.ValidateHandshake == nil {
-				sc.d.cacheHandshake(key, hr)
+				typ.connectOK.Store(m.SerializerID, reply.Data)
 			}
 		}
-		reply.Data, features = hr.data, hr.features
-	} else {
-		if reply.Data, err = codec.Marshal(nil, resp); err != nil {
-			sc.failWith(codec, m, "cannot serialize handshake response: "+err.Error())
-			return false
-		}
-		features += idempotentFeature(typ)
+	} else if reply.Data, err = codec.Marshal(nil, resp); err != nil {
+		sc.failWith(codec, m, "cannot serialize handshake response: "+err.Error())
+		return false
 	}
 	reply.Annotations = append(reply.Annotations, wire.Annotation{Key: "CORR", Value: info.CorrelationID[:]},
-		wire.Annotation{Key: annFlint, Value: []byte(features)})
+		wire.Annotation{Key: annFlint, Value: []byte(typ.flnt)})
 	if sc.d.cfg.Compression {
 		sc.c.SetCompression(true)
 	}
@@ -256,59 +241,6 @@ func (sc *serverConn) handshake() bool {
 	}
 	_ = sc.c.SetReadDeadline(time.Time{})
 	return true
-}
-
-// handshakeKey identifies a cached CONNECTOK payload: the type of the
-// object connected to (nil for the daemon object) and the serializer.
-type handshakeKey struct {
-	typ        *objectType
-	serializer uint16
-}
-
-// maxCachedHandshakes bounds the CONNECTOK cache (a daemon registering
-// ever new types would otherwise grow it without end).
-const maxCachedHandshakes = 4096
-
-func (d *Daemon) cachedHandshake(k handshakeKey) (*handshakeReply, bool) {
-	d.hsMu.Lock()
-	defer d.hsMu.Unlock()
-	hr, ok := d.handshakes[k]
-	return hr, ok
-}
-
-func (d *Daemon) cacheHandshake(k handshakeKey, hr *handshakeReply) {
-	d.hsMu.Lock()
-	defer d.hsMu.Unlock()
-	if d.handshakes == nil || len(d.handshakes) >= maxCachedHandshakes {
-		d.handshakes = map[handshakeKey]*handshakeReply{}
-	}
-	d.handshakes[k] = hr
-}
-
-// handshakeReply is a CONNECTOK payload with metadata, encoded once. It is
-// only ever read.
-type handshakeReply struct {
-	data     []byte
-	features string // the FLNT annotation
-}
-
-// idempotentFeature lists the methods of typ marked idempotent, for the
-// FLNT annotation ("" when there are none).
-func idempotentFeature(typ *objectType) string {
-	if typ == nil {
-		return ""
-	}
-	var idem []string
-	for n, mt := range typ.methods {
-		if mt.idempotent {
-			idem = append(idem, n)
-		}
-	}
-	if len(idem) == 0 {
-		return ""
-	}
-	sort.Strings(idem)
-	return " idempotent=" + strings.Join(idem, ",")
 }
 
 // fail sends a CONNECTFAIL with reason encoded as marshal, as Pyro4 does
@@ -1020,6 +952,10 @@ func (sc *serverConn) batch(ctx context.Context, codec serial.Serializer, m *wir
 var daemonMeta = Metadata{
 	Methods: []string{"close_stream", "get_metadata", "get_next_stream_item", "get_next_stream_items", "info", "ping", "registered"},
 }
+
+// daemonObjectType stands for the Pyro.Daemon object (and for an object
+// id a handshake without metadata names) in the handshake.
+var daemonObjectType = &objectType{meta: daemonMeta, flnt: flintFeatures}
 
 // builtin implements the Pyro.Daemon object.
 func (sc *serverConn) builtin(ctx context.Context, call serial.Call) (any, error) {

@@ -63,7 +63,7 @@ func (w *Writer) WriteMessage(m *Message) error {
 		return w.err
 	}
 	data, flags := m.Data, m.Flags
-	if w.compress && flags&FlagCompressed == 0 && len(data) >= compressMin {
+	if w.wouldCompress(m) {
 		c, err := w.deflate(data)
 		if err != nil {
 			return err
@@ -96,6 +96,11 @@ func (w *Writer) WriteMessage(m *Message) error {
 	return nil
 }
 
+// wouldCompress tells whether WriteMessage tries compressing m's data.
+func (w *Writer) wouldCompress(m *Message) bool {
+	return w.compress && m.Flags&FlagCompressed == 0 && len(m.Data) >= compressMin
+}
+
 // WriteMessages writes several messages with one write where it can (so a
 // request sent right behind a handshake costs the peer one wake-up, not
 // two). Messages that would be compressed or written vectored are written
@@ -105,7 +110,7 @@ func (w *Writer) WriteMessages(ms ...*Message) error {
 		return w.err
 	}
 	for _, m := range ms {
-		if len(m.Data) >= vectoredMin || (w.compress && m.Flags&FlagCompressed == 0 && len(m.Data) >= compressMin) {
+		if len(m.Data) >= vectoredMin || w.wouldCompress(m) {
 			for _, m := range ms {
 				if err := w.WriteMessage(m); err != nil {
 					return err
