@@ -321,6 +321,11 @@ func (p *Proxy) dial(ctx context.Context, first *firstCall) (*clientConn, error)
 		if policy.IsRefusal(err) {
 			return nil, newError(ErrSecurity, err, "cannot connect to %s", target.Location())
 		}
+		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			// The caller's deadline ran out while connecting (a daemon
+			// whose accept backlog is full leaves connect hanging).
+			return nil, newError(ErrTimeout, err, "cannot connect to %s in time", target.Location())
+		}
 		return nil, newError(ErrCommunication, err, "cannot connect to %s", target.Location())
 	}
 	if p.cfg.Compression {
