@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flintrpc/flint/auth"
@@ -30,6 +31,7 @@ type Conn struct {
 	raw      net.Conn
 	p        *Policy
 	r        *wire.Reader
+	br       *bufio.Reader // under r
 	wmu      sync.Mutex
 	w        *wire.Writer
 	identity auth.Identity
@@ -38,6 +40,24 @@ type Conn struct {
 	closeMu  sync.Once
 	network  string
 	auth     wire.Authenticator // set in strong and pyro4 modes
+
+	// The daemon's idle and write deadlines are moved only when they have
+	// come a sixteenth of their timeout closer (re-arming a deadline costs
+	// a runtime timer update per message): a timeout T takes effect after
+	// between 15T/16 and T. Unix nanoseconds; 0 means not armed.
+	idleUntil  atomic.Int64
+	writeUntil int64 // guarded by wmu
+
+	held      *wire.Message // guarded by wmu: written before the next message
+	heldTimer *time.Timer
+	closed    atomic.Bool
+}
+
+// rearm reports whether a deadline at until (0: none) must be moved to
+// now+timeout, and returns that new deadline.
+func rearm(until int64, timeout time.Duration) (time.Time, bool) {
+	t := now().Add(timeout)
+	return t, until == 0 || t.UnixNano()-until > int64(timeout/16)
 }
 
 // Identity returns what the peer proved: certificate identity, Unix
@@ -64,16 +84,27 @@ func (c *Conn) SetCompression(on bool) {
 }
 
 // SetReadDeadline sets the deadline for the next ReadMessage.
-func (c *Conn) SetReadDeadline(t time.Time) error { return c.raw.SetReadDeadline(t) }
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.idleUntil.Store(0)
+	return c.raw.SetReadDeadline(t)
+}
 
 // SetWriteDeadline sets the deadline for writes.
-func (c *Conn) SetWriteDeadline(t time.Time) error { return c.raw.SetWriteDeadline(t) }
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.writeUntil = 0
+	return c.raw.SetWriteDeadline(t)
+}
 
 // ReadMessage reads the next message. On a daemon connection the idle
 // timeout applies: a peer silent for longer is disconnected.
 func (c *Conn) ReadMessage() (*wire.Message, error) {
 	if c.server {
-		_ = c.raw.SetReadDeadline(now().Add(c.p.limits.IdleTimeout))
+		if t, ok := rearm(c.idleUntil.Load(), c.p.limits.IdleTimeout); ok {
+			_ = c.raw.SetReadDeadline(t)
+			c.idleUntil.Store(t.UnixNano())
+		}
 	}
 	return c.read()
 }
@@ -81,6 +112,7 @@ func (c *Conn) ReadMessage() (*wire.Message, error) {
 // ReadHandshake reads the first message of a daemon connection (the Pyro4
 // CONNECT), within the handshake timeout instead of the idle timeout.
 func (c *Conn) ReadHandshake() (*wire.Message, error) {
+	c.idleUntil.Store(0)
 	_ = c.raw.SetReadDeadline(now().Add(c.p.limits.HandshakeTimeout))
 	return c.read()
 }
@@ -121,11 +153,15 @@ func (c *Conn) check(m *wire.Message) error {
 	return nil
 }
 
-// WriteMessage writes m, adding the MAC when one is in force.
+// WriteMessage writes m, adding the MAC when one is in force. A message
+// held back by [Conn.Hold] goes first, in the same write.
 func (c *Conn) WriteMessage(m *wire.Message) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.armWrite()
+	if c.held != nil {
+		return c.wrote(c.w.WriteMessages(c.takeHeld(), m))
+	}
 	return c.wrote(c.w.WriteMessage(m))
 }
 
@@ -135,13 +171,57 @@ func (c *Conn) WriteMessages(ms ...*wire.Message) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.armWrite()
+	if c.held != nil {
+		ms = append([]*wire.Message{c.takeHeld()}, ms...)
+	}
 	return c.wrote(c.w.WriteMessages(ms...))
+}
+
+// Pending reports whether bytes of another message have already arrived
+// and wait to be read.
+func (c *Conn) Pending() bool { return c.br.Buffered() > 0 }
+
+// Hold keeps m back so that it goes out in one write with the next message
+// written, but no later than after d. A daemon holds its CONNECTOK when the
+// client already sent its first call behind the CONNECT: handshake answer
+// and reply then reach the client together.
+func (c *Conn) Hold(m *wire.Message, d time.Duration) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.held != nil { // only one message is ever held; keep the order
+		c.armWrite()
+		_ = c.wrote(c.w.WriteMessage(c.takeHeld()))
+	}
+	c.held = m
+	c.heldTimer = time.AfterFunc(d, c.flushHeld)
+}
+
+// takeHeld returns the held message and forgets it; wmu is held.
+func (c *Conn) takeHeld() *wire.Message {
+	m := c.held
+	c.held = nil
+	c.heldTimer.Stop()
+	return m
+}
+
+// flushHeld writes a held message that no other message picked up in time.
+func (c *Conn) flushHeld() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.held == nil || c.closed.Load() {
+		return
+	}
+	c.armWrite()
+	_ = c.wrote(c.w.WriteMessage(c.takeHeld()))
 }
 
 // armWrite bounds a daemon's write by the write timeout.
 func (c *Conn) armWrite() {
 	if c.server {
-		_ = c.raw.SetWriteDeadline(now().Add(c.p.limits.WriteTimeout))
+		if t, ok := rearm(c.writeUntil, c.p.limits.WriteTimeout); ok {
+			_ = c.raw.SetWriteDeadline(t)
+			c.writeUntil = t.UnixNano()
+		}
 	}
 }
 
@@ -157,6 +237,7 @@ func (c *Conn) wrote(err error) error {
 
 // Close closes the connection and releases its slot in the gate.
 func (c *Conn) Close() error {
+	c.closed.Store(true)
 	err := c.raw.Close()
 	c.closeMu.Do(func() {
 		if c.release != nil {
@@ -289,7 +370,8 @@ func (g *Gate) Accept(ctx context.Context, raw net.Conn) (*Conn, error) {
 	default:
 		return fail(ErrNoTransportSecurity)
 	}
-	c.r = wire.NewReader(bufio.NewReaderSize(c.raw, readBufferSize), p.wireLimits())
+	c.br = bufio.NewReaderSize(c.raw, readBufferSize)
+	c.r = wire.NewReader(c.br, p.wireLimits())
 	c.w = wire.NewWriter(c.raw)
 	switch p.hmacMode {
 	case HMACPyro4:
@@ -382,7 +464,8 @@ func Client(ctx context.Context, p *Policy, raw net.Conn, network string, opts D
 		}
 		c.raw = tc
 	}
-	c.r = wire.NewReader(bufio.NewReaderSize(c.raw, readBufferSize), p.wireLimits())
+	c.br = bufio.NewReaderSize(c.raw, readBufferSize)
+	c.r = wire.NewReader(c.br, p.wireLimits())
 	c.w = wire.NewWriter(c.raw)
 	switch p.hmacMode {
 	case HMACPyro4:

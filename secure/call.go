@@ -182,6 +182,9 @@ func (p *Proxy) roundTrip(ctx context.Context, cc *clientConn, call serial.Call,
 		return nil, err
 	}
 	reply, err := cc.roundTrip(ctx, m, p.cfg.Timeout)
+	// The request was written (or failed) synchronously; nothing refers to
+	// its buffer any more.
+	releaseBuf(m.Data)
 	if err != nil || reply == nil {
 		return nil, err
 	}

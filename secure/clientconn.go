@@ -44,7 +44,9 @@ func (cc *clientConn) readLoop() {
 	for {
 		m, err := cc.c.ReadMessage()
 		if err != nil {
-			cc.close(newError(ErrConnectionClosed, err, "connection closed"))
+			if !cc.dead() { // after Close the read error is expected
+				cc.close(newError(ErrConnectionClosed, err, "connection closed"))
+			}
 			return
 		}
 		if m.Type != wire.MsgResult && m.Type != wire.MsgPing {

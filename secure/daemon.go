@@ -43,7 +43,7 @@ type DaemonConfig struct {
 	NATPort int
 	// Policy is the gate; nil means the secure default &policy.Policy{}.
 	Policy *policy.Policy
-	// Serializers are the codecs available; nil means codecs.Registry().
+	// Serializers are the codecs available; nil means codecs.Default().
 	// Which ones peers may use is the policy's allow-list.
 	Serializers *serial.Registry
 	// ValidateHandshake checks the Pyro4 handshake data a proxy sends and
@@ -75,6 +75,7 @@ type Daemon struct {
 	onewaySem chan struct{}
 	inflight  atomic.Int64   // calls running or queued to a worker
 	connWG    sync.WaitGroup // connection goroutines
+	pool      *goPool        // goroutines for connections and calls
 	closed    atomic.Bool
 	closeOnce sync.Once
 	done      chan struct{}
@@ -101,9 +102,10 @@ func NewDaemon(cfg DaemonConfig) (*Daemon, error) {
 		pol = &policy.Policy{}
 	}
 	d := &Daemon{cfg: cfg, pol: pol, codecs: cfg.Serializers, objects: map[string]*entry{},
-		byPtr: map[any]string{}, conns: map[*serverConn]struct{}{}, done: make(chan struct{}), finished: make(chan struct{})}
+		byPtr: map[any]string{}, conns: map[*serverConn]struct{}{}, done: make(chan struct{}), finished: make(chan struct{}),
+		pool: newGoPool()}
 	if d.codecs == nil {
-		d.codecs = codecs.Registry()
+		d.codecs = codecs.Default()
 	}
 	d.log = cfg.Logger
 	if d.log == nil {
@@ -361,10 +363,10 @@ func (d *Daemon) Serve(ctx context.Context) error {
 		}
 		delay = 0
 		d.connWG.Add(1)
-		go func() {
+		d.pool.Go(func() {
 			defer d.connWG.Done()
 			d.serveRaw(raw)
-		}()
+		})
 	}
 }
 
@@ -439,6 +441,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		// Connection goroutines wait for their calls, whose contexts are
 		// now cancelled; methods that ignore their context delay this.
 		d.connWG.Wait()
+		d.pool.close()
 		if errors.Is(err, net.ErrClosed) {
 			err = nil
 		}

@@ -14,6 +14,12 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/flintrpc/flint/serial"
+	"github.com/flintrpc/flint/serial/msgpack"
+	"github.com/flintrpc/flint/transport"
+	"github.com/flintrpc/flint/value"
+	"github.com/flintrpc/flint/wire"
 )
 
 // bumper counts its calls.
@@ -233,4 +239,104 @@ func TestFirstCallPythonDaemon(t *testing.T) {
 	got := r.results()
 	require.Len(t, got, 3)
 	assert.Equal(t, []bool{false, true, true}, got)
+}
+
+// writeCounter counts the Write calls a daemon makes on its end.
+type writeCounter struct {
+	net.Conn
+	n atomic.Int64
+}
+
+func (w *writeCounter) Write(b []byte) (int, error) {
+	w.n.Add(1)
+	return w.Conn.Write(b)
+}
+
+// TestDaemonAnswersConnectAndFirstCallInOneWrite: a call sent behind the
+// CONNECT is answered together with the CONNECTOK, in one write; a CONNECT
+// alone is answered at once.
+func TestDaemonAnswersConnectAndFirstCallInOneWrite(t *testing.T) {
+	d := newTestDaemon(t, insecure())
+	t.Cleanup(func() { d.Close() })
+	b := &bumper{}
+	_, err := d.Register(b, Expose("Bump"), WithID("bump"))
+	require.NoError(t, err)
+	for _, pipelined := range []bool{true, false} {
+		a, c, err := transport.SocketPair()
+		require.NoError(t, err)
+		srv := &writeCounter{Conn: a}
+		done := make(chan struct{})
+		go func() { defer close(done); d.ServeConn(ctxT(t), srv) }()
+		r, w := wire.NewReader(c, wire.Limits{}), wire.NewWriter(c)
+		codec := msgpack.New()
+		hs := value.NewDict(2)
+		hs.Append("handshake", "hello")
+		hs.Append("object", "bump")
+		hsData, err := codec.Marshal(nil, hs)
+		require.NoError(t, err)
+		connect := &wire.Message{Type: wire.MsgConnect, Flags: wire.FlagMetaOnConnect, Seq: 1, SerializerID: codec.ID(), Data: hsData}
+		callData, err := serial.EncodeCall(codec, nil, serial.Call{Object: "bump", Method: "bump", Kwargs: value.NewDict(0)})
+		require.NoError(t, err)
+		call := &wire.Message{Type: wire.MsgInvoke, Seq: 2, SerializerID: codec.ID(), Data: callData}
+		if pipelined {
+			require.NoError(t, w.WriteMessages(connect, call))
+		} else {
+			require.NoError(t, w.WriteMessage(connect))
+		}
+		m, err := r.ReadMessage()
+		require.NoError(t, err)
+		require.Equal(t, wire.MsgConnectOK, m.Type)
+		if !pipelined {
+			assert.Equal(t, int64(1), srv.n.Load(), "CONNECTOK alone is not held back")
+			require.NoError(t, w.WriteMessage(call))
+		}
+		m, err = r.ReadMessage()
+		require.NoError(t, err)
+		require.Equal(t, wire.MsgResult, m.Type)
+		assert.Equal(t, uint16(2), m.Seq)
+		if pipelined {
+			assert.Equal(t, int64(1), srv.n.Load(), "CONNECTOK and the reply share one write")
+		} else {
+			assert.Equal(t, int64(2), srv.n.Load())
+		}
+		c.Close()
+		<-done
+	}
+	assert.Equal(t, int64(2), b.n.Load())
+}
+
+// slowStarter's first method takes longer than the CONNECTOK may wait.
+type slowStarter struct{}
+
+func (slowStarter) Slow() string { time.Sleep(300 * time.Millisecond); return "done" }
+
+// TestHeldConnectOKNotDelayedBySlowCall: a slow first call behind the
+// CONNECT does not hold the CONNECTOK back for its whole run.
+func TestHeldConnectOKNotDelayedBySlowCall(t *testing.T) {
+	d := newTestDaemon(t, insecure())
+	t.Cleanup(func() { d.Close() })
+	_, err := d.Register(slowStarter{}, Expose("Slow"), WithID("slow"))
+	require.NoError(t, err)
+	a, c, err := transport.SocketPair()
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() { defer close(done); d.ServeConn(ctxT(t), a) }()
+	defer func() { c.Close(); <-done }()
+	r, w := wire.NewReader(c, wire.Limits{}), wire.NewWriter(c)
+	codec := msgpack.New()
+	hsData, err := codec.Marshal(nil, "hello")
+	require.NoError(t, err)
+	callData, err := serial.EncodeCall(codec, nil, serial.Call{Object: "slow", Method: "slow", Kwargs: value.NewDict(0)})
+	require.NoError(t, err)
+	start := time.Now()
+	require.NoError(t, w.WriteMessages(
+		&wire.Message{Type: wire.MsgConnect, Seq: 1, SerializerID: codec.ID(), Data: hsData},
+		&wire.Message{Type: wire.MsgInvoke, Seq: 2, SerializerID: codec.ID(), Data: callData}))
+	m, err := r.ReadMessage()
+	require.NoError(t, err)
+	require.Equal(t, wire.MsgConnectOK, m.Type)
+	assert.Less(t, time.Since(start), 200*time.Millisecond, "CONNECTOK waited for the slow call")
+	m, err = r.ReadMessage()
+	require.NoError(t, err)
+	assert.Equal(t, uint16(2), m.Seq)
 }

@@ -34,7 +34,7 @@ type ProxyConfig struct {
 	Policy *policy.Policy
 	// Serializer is the serializer name; default "serpent".
 	Serializer string
-	// Serializers are the codecs available; nil means codecs.Registry().
+	// Serializers are the codecs available; nil means codecs.Default().
 	Serializers *serial.Registry
 	// Handshake is the data sent in the Pyro4 connect handshake; default
 	// "hello".
@@ -111,7 +111,7 @@ func NewProxy(uri any, cfg ProxyConfig) (*Proxy, error) {
 		cfg.Serializer = "serpent"
 	}
 	if cfg.Serializers == nil {
-		cfg.Serializers = codecs.Registry()
+		cfg.Serializers = codecs.Default()
 	}
 	codec, err := cfg.Serializers.ByName(cfg.Serializer)
 	if err != nil {
@@ -403,21 +403,24 @@ func connect(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs an
 	msg := &wire.Message{Type: wire.MsgConnect, Flags: wire.FlagMetaOnConnect, Seq: seq, SerializerID: codec.ID(), Data: data}
 	if call == nil {
 		if err := c.WriteMessage(msg); err != nil {
+			if terr := handshakeTimeout(ctx, err); terr != nil {
+				return nil, meta, nil, terr
+			}
 			return nil, meta, nil, newError(ErrCommunication, err, "sending handshake")
 		}
 	} else {
 		first.sent, first.seq = true, call.Seq
 		if err := c.WriteMessages(msg, call); err != nil {
+			if terr := handshakeTimeout(ctx, err); terr != nil {
+				return nil, meta, nil, terr
+			}
 			return nil, meta, nil, newError(ErrConnectionClosed, err, "sending handshake and request")
 		}
 	}
 	reply, err := c.ReadMessage()
 	if err != nil {
-		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
-			if _, has := ctx.Deadline(); has {
-				return nil, meta, nil, newError(ErrTimeout, err, "handshake timed out")
-			}
-			return nil, meta, nil, ctxError(ctx)
+		if terr := handshakeTimeout(ctx, err); terr != nil {
+			return nil, meta, nil, terr
 		}
 		hint := ""
 		if !c.IsTLS() {
@@ -499,10 +502,24 @@ func connect(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs an
 	return cc, meta, idem, nil
 }
 
+// handshakeTimeout classifies a handshake read or write that failed
+// because ctx ended: ErrTimeout when it had a deadline (also when the
+// deadline ran out during the write), else ctx's own error. It returns nil
+// for any other failure.
+func handshakeTimeout(ctx context.Context, err error) error {
+	if ctx.Err() == nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil
+	}
+	if _, has := ctx.Deadline(); has {
+		return newError(ErrTimeout, err, "handshake timed out")
+	}
+	return ctxError(ctx)
+}
+
 func failReason(m *wire.Message) string {
 	// CONNECTFAIL carries a serialized str: marshal when sent before a
 	// serializer was agreed, else the request's serializer.
-	reg := codecs.Registry()
+	reg := codecs.Default()
 	if codec, err := reg.ByID(m.SerializerID); err == nil {
 		if v, err := codec.Unmarshal(m.Data, serial.Limits{MaxBytes: 1 << 16}); err == nil {
 			if s, ok := v.(string); ok {

@@ -24,6 +24,10 @@ const annFlint = "FLNT"
 
 const flintFeatures = "pipeline streambatch"
 
+// heldConnectOK is how long a CONNECTOK may wait for the reply to the call
+// that came behind the CONNECT, to go out in the same write.
+const heldConnectOK = time.Millisecond
+
 // serverConn serves one connection that passed the gate.
 type serverConn struct {
 	d        *Daemon
@@ -92,10 +96,10 @@ func (sc *serverConn) serve() {
 				}
 				sc.d.inflight.Add(1)
 				wg.Add(1)
-				go func() {
+				sc.d.pool.Go(func() {
 					defer func() { <-sc.d.onewaySem; <-sc.oneSem; sc.d.inflight.Add(-1); wg.Done() }()
 					sc.invoke(m)
-				}()
+				})
 				continue
 			}
 			sc.d.inflight.Add(1)
@@ -111,13 +115,13 @@ func (sc *serverConn) serve() {
 			if workers < cap(sc.callSem) {
 				workers++
 				wg.Add(1)
-				go func() {
+				sc.d.pool.Go(func() {
 					defer wg.Done()
 					for m := range work {
 						sc.invoke(m)
 						sc.d.inflight.Add(-1)
 					}
-				}()
+				})
 			}
 			select {
 			case work <- m:
@@ -236,7 +240,11 @@ func (sc *serverConn) handshake() bool {
 	if sc.d.cfg.Compression {
 		sc.c.SetCompression(true)
 	}
-	if sc.c.WriteMessage(reply) != nil {
+	if sc.c.Pending() {
+		// The client sent its first call behind the CONNECT: answer both in
+		// one write, unless the call takes longer than heldConnectOK.
+		sc.c.Hold(reply, heldConnectOK)
+	} else if sc.c.WriteMessage(reply) != nil {
 		return false
 	}
 	_ = sc.c.SetReadDeadline(time.Time{})

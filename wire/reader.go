@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
-// eagerAllocMax is the largest message body the Reader allocates in one go.
-// A bigger body is read into a buffer that doubles as bytes arrive, so a
-// peer has to send about half of what it announces before the Reader holds
-// the full amount.
+// eagerAllocMax is the largest message body the Reader allocates before
+// any of it has arrived. A bigger body is allocated in full only once its
+// first eagerAllocMax bytes are in, so a peer that announces a huge message
+// must send that much before it costs the reader more.
 const eagerAllocMax = 4 << 20
 
 // Reader reads messages from a byte stream. It is not safe for concurrent
@@ -69,7 +70,7 @@ func (r *Reader) ReadMessage() (*Message, error) {
 			if err == io.EOF {
 				return nil, io.EOF
 			}
-			return nil, fmt.Errorf("wire: reading header: %w", err)
+			return nil, &headerError{err}
 		}
 		return nil, r.fail(fmt.Errorf("wire: reading header (%d of %d bytes): %w", n, HeaderSize, err))
 	}
@@ -79,6 +80,14 @@ func (r *Reader) ReadMessage() (*Message, error) {
 	}
 	return m, nil
 }
+
+// headerError is a read that failed before the first header byte, such as
+// a deadline or a closed connection. Its text is built only when asked for:
+// a connection that is closed on purpose never needs it.
+type headerError struct{ err error }
+
+func (e *headerError) Error() string { return "wire: reading header: " + e.err.Error() }
+func (e *headerError) Unwrap() error { return e.err }
 
 func (r *Reader) fail(err error) error {
 	r.err = err
@@ -124,31 +133,43 @@ func (r *Reader) readRest() (*Message, error) {
 	}, nil
 }
 
-// readBody reads exactly n bytes. Up to eagerAllocMax they are read into
-// one allocation. A larger body gets its full buffer only once the first
-// eagerAllocMax bytes have really arrived, so a lying length costs the liar
-// that much traffic before it costs us memory, and an honest large body is
-// copied at most eagerAllocMax bytes extra.
+// readBody reads exactly n bytes into a new buffer. A body over
+// eagerAllocMax is read first into a reused scratch buffer, then copied into
+// its full allocation once those bytes have arrived (see eagerAllocMax).
 func (r *Reader) readBody(n int) ([]byte, error) {
-	size := min(n, eagerAllocMax)
-	buf := make([]byte, size)
-	got := 0
-	for {
-		k, err := io.ReadFull(r.r, buf[got:])
-		got += k
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return nil, fmt.Errorf("wire: reading message body (%d of %d bytes): %w", got, n, err)
+	if n <= eagerAllocMax {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(r.r, buf); err != nil {
+			return nil, bodyError(0, n, err)
 		}
-		if got == n {
-			return buf, nil
-		}
-		grown := make([]byte, n)
-		copy(grown, buf)
-		buf = grown
+		return buf, nil
 	}
+	// The first eagerAllocMax bytes go to a reused scratch buffer; only
+	// once they have arrived is the full body allocated.
+	sp, _ := scratch.Get().(*[]byte)
+	if sp == nil {
+		b := make([]byte, eagerAllocMax)
+		sp = &b
+	}
+	defer scratch.Put(sp)
+	if k, err := io.ReadFull(r.r, *sp); err != nil {
+		return nil, bodyError(k, n, err)
+	}
+	buf := make([]byte, n)
+	copy(buf, *sp)
+	if k, err := io.ReadFull(r.r, buf[eagerAllocMax:]); err != nil {
+		return nil, bodyError(eagerAllocMax+k, n, err)
+	}
+	return buf, nil
+}
+
+var scratch sync.Pool // of *[]byte with len eagerAllocMax
+
+func bodyError(got, n int, err error) error {
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("wire: reading message body (%d of %d bytes): %w", got, n, err)
 }
 
 // verify applies the MAC rules and returns anns without the MAC chunk.

@@ -15,6 +15,8 @@
 package codecs
 
 import (
+	"sync"
+
 	"github.com/flintrpc/flint/serial"
 	"github.com/flintrpc/flint/serial/jsonser"
 	"github.com/flintrpc/flint/serial/marshal"
@@ -35,3 +37,10 @@ func Safe() []serial.Serializer {
 func Registry(extra ...serial.Serializer) *serial.Registry {
 	return serial.NewRegistry(append(Safe(), extra...)...)
 }
+
+// Default returns a registry of the safe codecs that is built once and
+// shared. A Registry cannot be changed after it is made, so sharing it is
+// safe; callers that need plugins use [Registry] instead.
+func Default() *serial.Registry { return defaultRegistry() }
+
+var defaultRegistry = sync.OnceValue(func() *serial.Registry { return Registry() })
