@@ -330,14 +330,9 @@ const (
 func alternatingConnections(ctx context.Context, rawAddr, uri string, cfg secure.ProxyConfig, add func(string, string, float64, string), peer string) error {
 	frame := make([]byte, 4+40)
 	binary.BigEndian.PutUint32(frame, 40)
-	var raws, flints []float64
-	for range alternatingRounds {
-		v, err := measure(alternatingRound, 1, func(int) error { return rawNewConnection(rawAddr, nil, frame) })
-		if err != nil {
-			return err
-		}
-		raws = append(raws, v)
-		v, err = measure(alternatingRound, 1, func(int) error {
+	err := alternate("new connections, alternating", "conns/s", peer, add,
+		func() error { return rawNewConnection(rawAddr, nil, frame) },
+		func() error {
 			q, err := secure.NewProxy(uri, cfg)
 			if err != nil {
 				return err
@@ -346,14 +341,44 @@ func alternatingConnections(ctx context.Context, rawAddr, uri string, cfg secure
 			_, err = q.Call(ctx, "ping")
 			return err
 		})
+	if err != nil {
+		return err
+	}
+	// Sequential calls on one connection each, in alternating rounds: on
+	// this VM an unpinned ping-pong flips between a slow and a fast mode
+	// within seconds, so only rounds taken side by side compare.
+	c, err := dialRaw(rawAddr, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	p, err := secure.Dial(ctx, uri, cfg)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	return alternate("sequential calls, alternating", "calls/s", peer, add,
+		func() error { return pingPong(c, frame) },
+		func() error { _, err := p.Call(ctx, "ping"); return err })
+}
+
+// alternate measures rawOp and flintOp in alternatingRounds interleaved
+// rounds and reports each one's median.
+func alternate(workload, unit, peer string, add func(string, string, float64, string), rawOp, flintOp func() error) error {
+	var raws, flints []float64
+	for range alternatingRounds {
+		v, err := measure(alternatingRound, 1, func(int) error { return rawOp() })
 		if err != nil {
+			return err
+		}
+		raws = append(raws, v)
+		if v, err = measure(alternatingRound, 1, func(int) error { return flintOp() }); err != nil {
 			return err
 		}
 		flints = append(flints, v)
 	}
-	const workload = "new connections, alternating"
-	add(workload, "raw", median(raws), "conns/s")
-	add(workload, peer, median(flints), "conns/s")
+	add(workload, "raw", median(raws), unit)
+	add(workload, peer, median(flints), unit)
 	return nil
 }
 
