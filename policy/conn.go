@@ -189,8 +189,7 @@ func (c *Conn) Hold(m *wire.Message, d time.Duration) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.held != nil { // only one message is ever held; keep the order
-		c.armWrite()
-		_ = c.wrote(c.w.WriteMessage(c.takeHeld()))
+		c.writeHeld()
 	}
 	c.held = m
 	c.heldTimer = time.AfterFunc(d, c.flushHeld)
@@ -211,6 +210,11 @@ func (c *Conn) flushHeld() {
 	if c.held == nil || c.closed.Load() {
 		return
 	}
+	c.writeHeld()
+}
+
+// writeHeld writes the held message on its own; wmu is held.
+func (c *Conn) writeHeld() {
 	c.armWrite()
 	_ = c.wrote(c.w.WriteMessage(c.takeHeld()))
 }

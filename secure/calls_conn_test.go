@@ -181,23 +181,31 @@ func newRelay(t *testing.T, target string) *relay {
 	return r
 }
 
-func (r *relay) accept() {
+// relayAccept accepts on ln until it closes, dials target for each
+// client, and hands both ends to serve.
+func relayAccept(ln net.Listener, target string, serve func(c, up net.Conn)) {
 	for {
-		c, err := r.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
-		up, err := net.Dial("tcp", r.target)
+		up, err := net.Dial("tcp", target)
 		if err != nil {
 			c.Close()
 			continue
 		}
+		serve(c, up)
+	}
+}
+
+func (r *relay) accept() {
+	relayAccept(r.ln, r.target, func(c, up net.Conn) {
 		r.mu.Lock()
 		r.conns = append(r.conns, c, up)
 		r.mu.Unlock()
 		r.wg.Go(func() { _, _ = io.Copy(up, c); up.Close() })
 		r.wg.Go(func() { _, _ = io.Copy(c, up); c.Close() })
-	}
+	})
 }
 
 // cut closes every relayed connection.

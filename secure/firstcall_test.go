@@ -52,16 +52,7 @@ func newHoldRelay(t *testing.T, target string, want int) *holdRelay {
 }
 
 func (r *holdRelay) accept() {
-	for {
-		c, err := r.ln.Accept()
-		if err != nil {
-			return
-		}
-		up, err := net.Dial("tcp", r.target)
-		if err != nil {
-			c.Close()
-			continue
-		}
+	relayAccept(r.ln, r.target, func(c, up net.Conn) {
 		enough := make(chan struct{})
 		r.wg.Go(func() {
 			defer up.Close()
@@ -101,7 +92,7 @@ func (r *holdRelay) accept() {
 			r.mu.Unlock()
 			_, _ = io.Copy(c, up)
 		})
-	}
+	})
 }
 
 func (r *holdRelay) results() []bool {
