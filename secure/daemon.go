@@ -76,6 +76,7 @@ type Daemon struct {
 	inflight  atomic.Int64   // calls running or queued to a worker
 	connWG    sync.WaitGroup // connection goroutines
 	pool      *goPool        // goroutines for connections and calls
+	mon       inlineMonitor  // takes over readers stuck in a long inline call
 	closed    atomic.Bool
 	closeOnce sync.Once
 	done      chan struct{}
@@ -104,6 +105,7 @@ func NewDaemon(cfg DaemonConfig) (*Daemon, error) {
 	d := &Daemon{cfg: cfg, pol: pol, codecs: cfg.Serializers, objects: map[string]*entry{},
 		byPtr: map[any]string{}, conns: map[*serverConn]struct{}{}, done: make(chan struct{}), finished: make(chan struct{}),
 		pool: newGoPool()}
+	d.mon.d = d
 	if d.codecs == nil {
 		d.codecs = codecs.Default()
 	}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flintrpc/flint/policy"
@@ -41,6 +42,19 @@ type serverConn struct {
 	sessions map[*entry]reflect.Value
 	streams  map[string]*stream
 	lim      serial.Limits
+
+	// The reader role: one goroutine at a time runs readLoop. The fields
+	// below are used by the role's holder, or are safe for concurrent use.
+	work    chan *wire.Message // to idle call workers
+	workers int                // call workers started
+	wg      sync.WaitGroup     // workers, oneway calls, calls that lost the role
+	inline  atomic.Uint64      // reader generation<<1 | inlineRunning
+	since   atomic.Uint64      // the inline monitor's tick when the inline call began
+	taken   atomic.Int32       // calls still running whose reader role was taken over
+	// pipelined is set once the client has sent a call before the reply
+	// to its previous one: calls then go to workers, never inline.
+	pipelined atomic.Bool
+	done      chan struct{} // closed when the connection has ended
 }
 
 func newServerConn(d *Daemon, c *policy.Conn) *serverConn {
@@ -53,87 +67,144 @@ func newServerConn(d *Daemon, c *policy.Conn) *serverConn {
 }
 
 func (sc *serverConn) serve() {
-	defer sc.close()
 	if !sc.handshake() {
+		sc.close()
 		return
 	}
-	var wg sync.WaitGroup
-	work := make(chan *wire.Message)
-	workers := 0
-	defer func() {
-		close(work)
-		wg.Wait()
-	}()
+	sc.work = make(chan *wire.Message)
+	sc.done = make(chan struct{})
+	if !sc.readLoop(0) {
+		// A call ran long on this goroutine and another one took over
+		// reading; the connection's end is signalled by the last reader.
+		<-sc.done
+	}
+}
+
+// readLoop reads and dispatches messages while this goroutine holds the
+// reader role of generation gen. It reports true when the connection
+// ended, and false when a long inline call gave the role to another
+// goroutine.
+func (sc *serverConn) readLoop(gen uint64) bool {
 	for {
 		m, err := sc.c.ReadMessage()
 		if err != nil {
 			if !isClosedErr(err) {
 				sc.d.log.Warn("closing connection", "peer", sc.c.Identity().String(), "reason", err.Error())
 			}
-			return
+			sc.finish()
+			return true
 		}
 		switch m.Type {
 		case wire.MsgPing:
 			pong := &wire.Message{Type: wire.MsgPing, Seq: m.Seq, SerializerID: m.SerializerID, Data: []byte("pong")}
 			sc.addCorr(pong, m)
 			if sc.c.WriteMessage(pong) != nil {
-				return
+				sc.finish()
+				return true
 			}
 		case wire.MsgInvoke:
 			if m.Flags&wire.FlagOneway != 0 {
-				// Backpressure: wait for a oneway slot on this connection
-				// and in the daemon before reading on.
-				select {
-				case sc.oneSem <- struct{}{}:
-				case <-sc.ctx.Done():
-					return
+				if !sc.oneway(m) {
+					sc.finish()
+					return true
 				}
-				select {
-				case sc.d.onewaySem <- struct{}{}:
-				case <-sc.ctx.Done():
-					<-sc.oneSem
-					return
-				}
-				sc.d.inflight.Add(1)
-				wg.Add(1)
-				sc.d.pool.Go(func() {
-					defer func() { <-sc.d.onewaySem; <-sc.oneSem; sc.d.inflight.Add(-1); wg.Done() }()
-					sc.invoke(m)
-				})
 				continue
+			}
+			// A call slot bounds calls running at once (backpressure).
+			select {
+			case sc.callSem <- struct{}{}:
+			case <-sc.ctx.Done():
+				sc.finish()
+				return true
 			}
 			sc.d.inflight.Add(1)
-			// Hand the call to an idle worker, or start one (up to
-			// MaxCallsPerConn), or wait for one to be free (backpressure).
-			// Workers live as long as the connection, so their stacks stay
-			// grown and a call costs no goroutine start.
-			select {
-			case work <- m:
+			if !sc.pipelined.Load() && (sc.c.Pending() || sc.taken.Load() > 0) {
+				// A call that came while an earlier one runs (buffered
+				// behind it, or read while a taken-over call still runs)
+				// shows that the client pipelines.
+				sc.pipelined.Store(true)
+			}
+			if !sc.pipelined.Load() {
+				if !sc.runInline(m, gen) {
+					return false
+				}
 				continue
-			default:
 			}
-			if workers < cap(sc.callSem) {
-				workers++
-				wg.Add(1)
-				sc.d.pool.Go(func() {
-					defer wg.Done()
-					for m := range work {
-						sc.invoke(m)
-						sc.d.inflight.Add(-1)
-					}
-				})
-			}
-			select {
-			case work <- m:
-			case <-sc.ctx.Done():
+			if !sc.toWorker(m) {
 				sc.d.inflight.Add(-1)
-				return
+				<-sc.callSem
+				sc.finish()
+				return true
 			}
 		default:
 			sc.d.log.Warn("closing connection", "peer", sc.c.Identity().String(), "reason", fmt.Sprintf("unexpected message type %s", m.Type))
-			return
+			sc.finish()
+			return true
 		}
 	}
+}
+
+// oneway runs a oneway call on a pooled goroutine. It first waits for a
+// oneway slot on this connection and in the daemon, so a flood of oneway
+// calls slows the reading of this connection instead of piling up.
+func (sc *serverConn) oneway(m *wire.Message) bool {
+	select {
+	case sc.oneSem <- struct{}{}:
+	case <-sc.ctx.Done():
+		return false
+	}
+	select {
+	case sc.d.onewaySem <- struct{}{}:
+	case <-sc.ctx.Done():
+		<-sc.oneSem
+		return false
+	}
+	sc.d.inflight.Add(1)
+	sc.wg.Add(1)
+	sc.d.pool.Go(func() {
+		defer func() { <-sc.d.onewaySem; <-sc.oneSem; sc.d.inflight.Add(-1); sc.wg.Done() }()
+		sc.invoke(m)
+	})
+	return true
+}
+
+// toWorker hands the call m to an idle worker, or starts one (up to
+// MaxCallsPerConn), or waits for one to be free. Workers live as long as
+// the connection, so their stacks stay grown and a call costs no goroutine
+// start. It reports false when the connection is closing.
+func (sc *serverConn) toWorker(m *wire.Message) bool {
+	select {
+	case sc.work <- m:
+		return true
+	default:
+	}
+	if sc.workers < cap(sc.callSem) {
+		sc.workers++
+		sc.wg.Add(1)
+		sc.d.pool.Go(func() {
+			defer sc.wg.Done()
+			for m := range sc.work {
+				sc.invoke(m)
+				<-sc.callSem
+				sc.d.inflight.Add(-1)
+			}
+		})
+	}
+	select {
+	case sc.work <- m:
+		return true
+	case <-sc.ctx.Done():
+		return false
+	}
+}
+
+// finish ends the connection once its reader stops: workers, inline calls
+// that lost the reader role and oneway calls are waited for.
+func (sc *serverConn) finish() {
+	close(sc.work)
+	sc.wg.Wait()
+	sc.close()
+	close(sc.done)
 }
 
 func isClosedErr(err error) bool {
