@@ -475,6 +475,7 @@ func init() {
 	withCtx2(pInt, pInt, resInt)
 	withCtx2(pString, pString, resString)
 	withCtx2(pString, pAny, resAny)
+	withCtx2(pAny, pAny, resAny)
 }
 
 func results0[R any](res result[R]) {
