@@ -74,6 +74,11 @@ func BenchmarkCallsOneway(b *testing.B) {
 // BenchmarkCallsBatched measures calls sent in batches of 1,000.
 func BenchmarkCallsBatched(b *testing.B) {
 	_, p := benchCalls(b)
+	runBatches(b, p)
+}
+
+// runBatches sends b.N batches of 1,000 add calls and reports calls/s.
+func runBatches(b *testing.B, p *Proxy) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for range b.N {
@@ -88,6 +93,27 @@ func BenchmarkCallsBatched(b *testing.B) {
 	}
 	b.StopTimer()
 	reportRate(b, 1000*b.N, "calls")
+}
+
+// directBench hands the daemon its Add as a Go method value (DirectMethods).
+type directBench struct{}
+
+// Add returns a + b.
+func (directBench) Add(a, b int) int { return a + b }
+
+// FlintMethods gives the daemon Add as a method value made by the compiler.
+func (o directBench) FlintMethods() map[string]any { return map[string]any{"Add": o.Add} }
+
+// BenchmarkCallsBatchedDirect is BenchmarkCallsBatched on an object that
+// implements DirectMethods.
+func BenchmarkCallsBatchedDirect(b *testing.B) {
+	d, _ := callsDaemon(b, nil)
+	uri, err := d.Register(directBench{}, Expose("Add"))
+	require.NoError(b, err)
+	startDaemon(b, d)
+	p := callsProxy(b, uri, ProxyConfig{Serializer: "msgpack"})
+	require.NoError(b, p.Connect(context.Background()))
+	runBatches(b, p)
 }
 
 // BenchmarkCallsAsync measures calls with 100 futures outstanding on one
@@ -298,6 +324,7 @@ func TestCallsThroughputVsPython(t *testing.T) {
 	}{
 		{"oneway calls/s (completed)", "oneway", BenchmarkCallsOneway, "calls/s"},
 		{"batched calls/s (1000/batch)", "batched", BenchmarkCallsBatched, "calls/s"},
+		{"batched, DirectMethods", "batched", BenchmarkCallsBatchedDirect, "calls/s"},
 		{"async calls/s (100 futures)", "async", BenchmarkCallsAsync, "calls/s"},
 		{"streamed items/s", "stream", BenchmarkCallsStream, "items/s"},
 		{"streamed items/s, StreamBatch=256", "stream", BenchmarkCallsStreamBatched, "items/s"},

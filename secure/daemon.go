@@ -212,6 +212,9 @@ func (d *Daemon) Register(obj any, opts ...Option) (URI, error) {
 	if err != nil {
 		return URI{}, err
 	}
+	if err := checkDirect(ot, obj); err != nil {
+		return URI{}, err
+	}
 	e := &entry{typ: ot, mode: Single, inst: reflect.ValueOf(obj)}
 	return d.add(e, o.id, obj)
 }

@@ -145,3 +145,25 @@ func ExampleParseURI() {
 	// PYROMETA:tag1,tag2@ns.local:9090 <nil>
 	// true
 }
+
+// Calc hands the daemon its methods as Go method values.
+type Calc struct{}
+
+func (Calc) Add(a, b int) int { return a + b }
+
+func (c Calc) FlintMethods() map[string]any { return map[string]any{"Add": c.Add} }
+
+func ExampleDirectMethods() {
+	d, _ := secure.NewDaemon(secure.DaemonConfig{Host: "127.0.0.1", Policy: plain})
+	uri, err := d.Register(Calc{}, secure.Expose("Add"))
+	if err != nil {
+		panic(err)
+	}
+	defer serve(d)()
+	p, _ := secure.NewProxy(uri, secure.ProxyConfig{Policy: plain})
+	defer p.Close()
+
+	n, err := secure.Call[int](context.Background(), p, "add", 40, 2)
+	fmt.Println(n, err)
+	// Output: 42 <nil>
+}

@@ -57,7 +57,7 @@ func (mt *method) fastFor(inst reflect.Value) fastFn {
 	if !inst.IsValid() || inst.Type() != mt.recv {
 		return nil
 	}
-	fn := mt.bind(inst.Method(mt.index).Interface(), mt)
+	fn := mt.bind(methodValue(inst, mt), mt)
 	if fn == nil {
 		return nil
 	}

@@ -161,6 +161,8 @@ const (
 // method is one exposed method, analysed once at registration.
 type method struct {
 	name       string
+	goName     string // the Go method's name and index in its type
+	goIndex    int
 	fn         reflect.Value // method expression: receiver is the first argument
 	ctx        bool
 	params     []reflect.Type
@@ -176,13 +178,12 @@ type method struct {
 	oneway     bool
 	idempotent bool
 
-	// The typed call (invoker.go): the receiver type and method index to
-	// bind, the binder from fastTable (nil: reflect only) and the binding
-	// to the last instance.
-	recv  reflect.Type
-	index int
-	bind  fastBind
-	fast  fastCache
+	// The typed call (invoker.go): the receiver type to bind (goIndex is
+	// the method), the binder from fastTable (nil: reflect only) and the
+	// binding to the last instance.
+	recv reflect.Type
+	bind fastBind
+	fast fastCache
 }
 
 type attr struct {
@@ -368,7 +369,7 @@ func promoted(t reflect.Type, name string) bool {
 
 func analyse(m reflect.Method, name string) (*method, error) {
 	ft := m.Type // includes the receiver
-	mt := &method{name: name, fn: m.Func}
+	mt := &method{name: name, goName: m.Name, goIndex: m.Index, fn: m.Func}
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: method %s: %s", ErrNotRegistrable, m.Name, fmt.Sprintf(format, a...))
 	}
@@ -422,7 +423,7 @@ func analyse(m reflect.Method, name string) (*method, error) {
 		return nil, bad("too many results")
 	}
 	if !mt.kwargs {
-		mt.recv, mt.index = ft.In(0), m.Index
+		mt.recv = ft.In(0)
 		mt.bind = fastBinder(ft)
 	}
 	if mt.res == resVal || mt.res == resValErr {
