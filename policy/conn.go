@@ -6,9 +6,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/flintrpc/flint/auth"
@@ -176,6 +178,83 @@ func (c *Conn) WriteMessages(ms ...*wire.Message) error {
 	}
 	return c.wrote(c.w.WriteMessages(ms...))
 }
+
+// ErrNotBuffered is returned by [Conn.Await] when the next message is
+// larger than the connection's read buffer, so waiting for all of it
+// without consuming it is not possible; ReadMessage must read it.
+var ErrNotBuffered = errors.New("policy: the next message is larger than the read buffer")
+
+// Await waits until the next message has arrived whole, so that the next
+// ReadMessage returns it without blocking. It consumes nothing: when the
+// wait ends early (a read deadline ran out, as when a caller's context
+// ends), the bytes that did arrive stay buffered for the next reader, so
+// a read can be given up without losing the connection. A header that does
+// not parse is left for ReadMessage to report. Await is a read: the rule
+// of one reading goroutine at a time applies.
+func (c *Conn) Await() error {
+	b, err := c.br.Peek(wire.HeaderSize)
+	if err != nil {
+		return err
+	}
+	h, err := wire.ParseHeader(b)
+	if err != nil || h.DataSize < 0 {
+		return nil
+	}
+	total := int64(wire.HeaderSize) + int64(h.AnnotationsSize) + int64(h.DataSize)
+	if total > int64(c.br.Size()) {
+		return ErrNotBuffered
+	}
+	_, err = c.br.Peek(int(total))
+	return err
+}
+
+// Probe reports, without waiting, whether the peer has closed the
+// connection (or it failed): it returns the read error then, and nil while
+// the connection is open, also when data is waiting. It consumes nothing
+// and must be called by the connection's only reader, with no read
+// deadline in force (it clears it).
+func (c *Conn) Probe() error {
+	if c.br.Buffered() > 0 {
+		return nil
+	}
+	under := c.raw
+	tc, isTLS := c.raw.(*tls.Conn)
+	if isTLS {
+		under = tc.NetConn()
+	}
+	if sc, ok := under.(syscall.Conn); ok {
+		st, err := peekSocket(sc)
+		switch {
+		case err != nil:
+			return err
+		case st == sockClosed:
+			return io.EOF
+		case st == sockIdle, st == sockData && !isTLS:
+			return nil
+		}
+		// TLS bytes are waiting: a close_notify alert, or a session
+		// ticket. Only TLS can tell; read them below.
+	}
+	_ = c.raw.SetReadDeadline(time.Now().Add(probeWait))
+	_, err := c.br.Peek(1)
+	_ = c.raw.SetReadDeadline(time.Time{})
+	var ne net.Error
+	if err == nil || errors.As(err, &ne) && ne.Timeout() {
+		return nil
+	}
+	return err
+}
+
+// probeWait bounds Probe's read when the socket cannot be peeked at.
+const probeWait = 50 * time.Microsecond
+
+// What peekSocket finds on a socket.
+const (
+	sockIdle    = iota // open, nothing to read
+	sockData           // bytes are waiting
+	sockClosed         // the peer closed it
+	sockUnknown        // the socket cannot be peeked at here
+)
 
 // Pending reports whether bytes of another message have already arrived
 // and wait to be read.

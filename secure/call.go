@@ -154,7 +154,7 @@ func (p *Proxy) invokeOnce(ctx context.Context, method string, args, vargs []any
 func (p *Proxy) mayDial() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.cc == nil || p.cc.dead()
+	return p.cc == nil || !p.cc.usable()
 }
 
 // idempotent tells whether the daemon marked method idempotent.

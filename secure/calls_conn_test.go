@@ -92,12 +92,13 @@ type tally struct{ n atomic.Int64 }
 // Bump counts a call and returns the count.
 func (t *tally) Bump() int64 { return t.n.Add(1) }
 
-// proxyConnDead reports whether p has noticed that its connection is gone.
+// proxyConnDead reports whether p knows, or finds out before its next
+// call would be sent, that its connection is gone.
 func proxyConnDead(p *Proxy) bool {
 	p.mu.Lock()
 	cc := p.cc
 	p.mu.Unlock()
-	return cc == nil || cc.dead()
+	return cc == nil || !cc.usable()
 }
 
 // restartOn starts a new daemon on addr with a tally registered as id.

@@ -2,17 +2,28 @@ package secure
 
 import (
 	"context"
+	"errors"
+	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flintrpc/flint/policy"
 	"github.com/flintrpc/flint/wire"
 )
 
-// clientConn is a proxy's connection. A reader goroutine hands each reply
-// to the call waiting for its sequence number. Calls whose caller gave up
-// keep their sequence number reserved until the late reply arrives, so a
-// late reply can never be taken for the answer to a later call.
+// clientConn is a proxy's connection. Calls whose caller gave up keep
+// their sequence number reserved until the late reply arrives, so a late
+// reply can never be taken for the answer to a later call.
+//
+// One goroutine at a time holds the reader role. A caller that finds it
+// free reads the connection itself until its own reply arrives (lead),
+// handing other calls' replies to them on the way: a lone call then costs
+// no hand-off between goroutines. If calls are still waiting when it has
+// its reply, a background reader (bgRead) takes the role until none waits.
+// A caller reads through policy.Conn.Await, which consumes nothing until a
+// whole message has arrived, so when its context ends it stops at once and
+// the next reader finds every byte.
 type clientConn struct {
 	c        *policy.Conn
 	pipeline bool
@@ -23,12 +34,28 @@ type clientConn struct {
 	mu      sync.Mutex
 	seq     uint16
 	pending map[uint16]chan *wire.Message // nil value: abandoned call
+	reading bool                          // the reader role is taken
 	err     error
 	done    chan struct{}
+
+	// lastRead is when the connection last delivered a reply (Unix
+	// nanoseconds): an idle connection is probed before a call is sent.
+	lastRead atomic.Int64
+
+	dl      sync.Mutex // orders read deadline changes of leading callers
+	leadGen uint64     // guarded by dl: bumped when a caller stops leading
 }
 
+// probeIdle is how long a connection must have been idle before a call
+// probes it for a close by the daemon. While calls are read, the reader
+// notices a close; an idle connection has no reader, and a call written
+// into a connection the daemon already closed could not be re-sent.
+const probeIdle = time.Millisecond
+
 func newClientConn(c *policy.Conn, seq uint16) *clientConn {
-	return &clientConn{c: c, seq: seq, pending: map[uint16]chan *wire.Message{}, done: make(chan struct{})}
+	cc := &clientConn{c: c, seq: seq, pending: map[uint16]chan *wire.Message{}, done: make(chan struct{})}
+	cc.lastRead.Store(time.Now().UnixNano())
+	return cc
 }
 
 func (cc *clientConn) dead() bool {
@@ -40,7 +67,76 @@ func (cc *clientConn) dead() bool {
 	}
 }
 
-func (cc *clientConn) readLoop() {
+// usable reports whether a call may be sent: the connection is not known
+// to be closed and, if it has been idle for probeIdle, the daemon has not
+// closed it meanwhile.
+func (cc *clientConn) usable() bool {
+	if cc.dead() {
+		return false
+	}
+	if time.Now().UnixNano()-cc.lastRead.Load() < int64(probeIdle) {
+		return true
+	}
+	cc.mu.Lock()
+	if cc.reading || len(cc.pending) > 0 || cc.err != nil {
+		cc.mu.Unlock()
+		return cc.err == nil
+	}
+	cc.reading = true
+	cc.mu.Unlock()
+	err := cc.c.Probe()
+	cc.mu.Lock()
+	cc.releaseLocked()
+	cc.mu.Unlock()
+	if err != nil {
+		cc.close(newError(ErrConnectionClosed, err, "connection closed"))
+		return false
+	}
+	cc.lastRead.Store(time.Now().UnixNano())
+	return true
+}
+
+// releaseLocked gives up the reader role: to a background reader while
+// calls wait for replies, else to nobody. cc.mu is held.
+func (cc *clientConn) releaseLocked() {
+	if len(cc.pending) > 0 && cc.err == nil {
+		go cc.bgRead()
+		return
+	}
+	cc.reading = false
+}
+
+// deliver hands reply m to its call. It reports whether m answers seq,
+// and fails when no call awaits m.
+func (cc *clientConn) deliver(m *wire.Message, seq uint16, leading bool) (mine bool, err error) {
+	if m.Type != wire.MsgResult && m.Type != wire.MsgPing {
+		return false, newError(ErrProtocol, nil, "unexpected message type %s from daemon", m.Type)
+	}
+	cc.lastRead.Store(time.Now().UnixNano())
+	cc.mu.Lock()
+	ch, ok := cc.pending[m.Seq]
+	if !ok {
+		cc.mu.Unlock()
+		return false, newError(ErrProtocol, nil, "reply sequence out of sync (seq %d)", m.Seq)
+	}
+	delete(cc.pending, m.Seq)
+	if leading && m.Seq == seq {
+		cc.mu.Unlock()
+		return true, nil
+	}
+	if !leading && len(cc.pending) == 0 {
+		cc.reading = false
+		mine = true // the background reader is done
+	}
+	cc.mu.Unlock()
+	if ch != nil {
+		ch <- m
+	}
+	return mine, nil
+}
+
+// bgRead holds the reader role while calls wait for replies.
+func (cc *clientConn) bgRead() {
 	for {
 		m, err := cc.c.ReadMessage()
 		if err != nil {
@@ -49,22 +145,13 @@ func (cc *clientConn) readLoop() {
 			}
 			return
 		}
-		if m.Type != wire.MsgResult && m.Type != wire.MsgPing {
-			cc.close(newError(ErrProtocol, nil, "unexpected message type %s from daemon", m.Type))
+		done, err := cc.deliver(m, 0, false)
+		if err != nil {
+			cc.close(err)
 			return
 		}
-		cc.mu.Lock()
-		ch, ok := cc.pending[m.Seq]
-		if ok {
-			delete(cc.pending, m.Seq)
-		}
-		cc.mu.Unlock()
-		if !ok {
-			cc.close(newError(ErrProtocol, nil, "reply sequence out of sync (seq %d)", m.Seq))
+		if done {
 			return
-		}
-		if ch != nil {
-			ch <- m
 		}
 	}
 }
@@ -136,8 +223,20 @@ func (cc *clientConn) roundTrip(ctx context.Context, m *wire.Message, timeout ti
 }
 
 // wait waits for the reply to the call with sequence number seq, which
-// arrives on ch.
+// arrives on ch, reading the connection itself when nobody else does.
 func (cc *clientConn) wait(ctx context.Context, seq uint16, ch chan *wire.Message, timeout time.Duration) (*wire.Message, error) {
+	cc.mu.Lock()
+	if !cc.reading && cc.err == nil {
+		cc.reading = true
+		cc.mu.Unlock()
+		return cc.lead(ctx, seq, ch, timeout)
+	}
+	cc.mu.Unlock()
+	return cc.await(ctx, seq, ch, timeout)
+}
+
+// await waits for the reply on ch, read by another goroutine.
+func (cc *clientConn) await(ctx context.Context, seq uint16, ch chan *wire.Message, timeout time.Duration) (*wire.Message, error) {
 	var timer <-chan time.Time
 	if _, has := ctx.Deadline(); !has && timeout > 0 {
 		t := time.NewTimer(timeout)
@@ -147,10 +246,7 @@ func (cc *clientConn) wait(ctx context.Context, seq uint16, ch chan *wire.Messag
 	select {
 	case r, ok := <-ch:
 		if !ok {
-			cc.mu.Lock()
-			err := cc.err
-			cc.mu.Unlock()
-			return nil, &errSent{err}
+			return nil, &errSent{cc.closedErr()}
 		}
 		return r, nil
 	case <-ctx.Done():
@@ -159,6 +255,109 @@ func (cc *clientConn) wait(ctx context.Context, seq uint16, ch chan *wire.Messag
 	case <-timer:
 		cc.abandon(seq)
 		return nil, newError(ErrTimeout, nil, "call timed out after %s", timeout)
+	}
+}
+
+func (cc *clientConn) closedErr() error {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.err
+}
+
+// lead reads the connection, holding the reader role, until the reply to
+// seq arrives or ctx (or timeout) ends the wait.
+func (cc *clientConn) lead(ctx context.Context, seq uint16, ch chan *wire.Message, timeout time.Duration) (*wire.Message, error) {
+	// A deadline (ctx's or the timeout) and ctx's cancellation end Await
+	// through the read deadline. A cancellation that comes after this
+	// caller stopped leading must not touch the next reader's reads:
+	// leadGen tells.
+	cc.dl.Lock()
+	gen := cc.leadGen
+	armed := false
+	if d, ok := ctx.Deadline(); ok {
+		_ = cc.c.SetReadDeadline(d)
+		armed = true
+	} else if timeout > 0 {
+		_ = cc.c.SetReadDeadline(time.Now().Add(timeout))
+		armed = true
+	}
+	cc.dl.Unlock()
+	var stop func() bool
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, func() {
+			cc.dl.Lock()
+			if cc.leadGen == gen {
+				_ = cc.c.SetReadDeadline(time.Unix(1, 0))
+			}
+			cc.dl.Unlock()
+		})
+	}
+	// endLead runs before the role moves on, so that the next reader
+	// starts without this caller's deadline.
+	endLead := func() {
+		if stop != nil {
+			stop()
+		}
+		if armed || stop != nil {
+			cc.dl.Lock()
+			cc.leadGen++
+			_ = cc.c.SetReadDeadline(time.Time{})
+			cc.dl.Unlock()
+		}
+	}
+	for {
+		err := cc.c.Await()
+		if errors.Is(err, policy.ErrNotBuffered) {
+			// Too large to wait for without reading: a background reader
+			// reads it, and this caller waits as a follower.
+			endLead()
+			cc.mu.Lock()
+			go cc.bgRead()
+			cc.mu.Unlock()
+			return cc.await(ctx, seq, ch, timeout)
+		}
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				endLead()
+				cc.abandon(seq)
+				cc.mu.Lock()
+				if cc.err == nil {
+					cc.releaseLocked()
+				}
+				cc.mu.Unlock()
+				if ctx.Err() != nil {
+					return nil, ctxError(ctx)
+				}
+				if _, has := ctx.Deadline(); has {
+					return nil, newError(ErrTimeout, nil, "call timed out")
+				}
+				return nil, newError(ErrTimeout, nil, "call timed out after %s", timeout)
+			}
+			endLead()
+			cc.close(newError(ErrConnectionClosed, err, "connection closed"))
+			return nil, &errSent{cc.closedErr()}
+		}
+		m, err := cc.c.ReadMessage()
+		if err == nil {
+			var mine bool
+			if mine, err = cc.deliver(m, seq, true); err == nil && mine {
+				endLead()
+				cc.mu.Lock()
+				cc.releaseLocked()
+				cc.mu.Unlock()
+				return m, nil
+			}
+		}
+		if err != nil {
+			endLead()
+			var fe *Error
+			if !errors.As(err, &fe) {
+				err = newError(ErrConnectionClosed, err, "connection closed")
+			}
+			cc.close(err)
+			return nil, &errSent{cc.closedErr()}
+		}
 	}
 }
 

@@ -234,7 +234,7 @@ func (p *Proxy) connFirst(ctx context.Context, first *firstCall) (*clientConn, e
 	if p.closed {
 		return nil, ErrClosed
 	}
-	if p.cc != nil && !p.cc.dead() {
+	if p.cc != nil && p.cc.usable() {
 		return p.cc, nil
 	}
 	reconnect := p.cc != nil
@@ -498,7 +498,12 @@ func connect(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs an
 			}
 		}
 	}
-	go cc.readLoop()
+	if call != nil && first.ch == nil {
+		// Nobody waits for the reply to the call behind CONNECT: a
+		// background reader drops it.
+		cc.reading = true
+		go cc.bgRead()
+	}
 	return cc, meta, idem, nil
 }
 
