@@ -79,8 +79,9 @@ func (cc *clientConn) usable() bool {
 	}
 	cc.mu.Lock()
 	if cc.reading || len(cc.pending) > 0 || cc.err != nil {
+		ok := cc.err == nil
 		cc.mu.Unlock()
-		return cc.err == nil
+		return ok
 	}
 	cc.reading = true
 	cc.mu.Unlock()
@@ -226,7 +227,9 @@ func (cc *clientConn) roundTrip(ctx context.Context, m *wire.Message, timeout ti
 // arrives on ch, reading the connection itself when nobody else does.
 func (cc *clientConn) wait(ctx context.Context, seq uint16, ch chan *wire.Message, timeout time.Duration) (*wire.Message, error) {
 	cc.mu.Lock()
-	if !cc.reading && cc.err == nil {
+	// A reply read by another goroutine meanwhile is already on ch (its
+	// call is no longer pending); only a caller still waiting may lead.
+	if _, waiting := cc.pending[seq]; waiting && !cc.reading && cc.err == nil {
 		cc.reading = true
 		cc.mu.Unlock()
 		return cc.lead(ctx, seq, ch, timeout)

@@ -2,6 +2,7 @@ package secure
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"runtime"
 	"strings"
@@ -141,4 +142,41 @@ func TestClientProbeSeesClosedTLSConnection(t *testing.T) {
 	n, err = Call[int](ctx, p, "bump")
 	require.NoError(t, err, "sent on a new connection, not into the closed one")
 	assert.Equal(t, 1, n)
+}
+
+// TestClientManyGoroutinesOneProxy: goroutines sharing a proxy take turns
+// reading for each other; a reply read by another goroutine before its
+// caller starts waiting must not make that caller wait on the socket.
+func TestClientManyGoroutinesOneProxy(t *testing.T) {
+	d, _ := callsDaemon(t, nil)
+	uri, err := d.Register(slowEcho{}, Expose("Slow", "Echo"))
+	require.NoError(t, err)
+	startDaemon(t, d)
+	p := callsProxy(t, uri, ProxyConfig{Serializer: "msgpack"})
+	ctx, cancel := context.WithTimeout(ctxT(t), 30*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 4000 {
+				want := fmt.Sprintf("%d-%d", g, i)
+				got, err := Call[string](context.Background(), p, "echo", want)
+				if err != nil || got != want {
+					t.Errorf("got %q, %v; want %q", got, err, want)
+					return
+				}
+				if ctx.Err() != nil {
+					t.Error("calls took 30 s: a caller is stuck")
+					return
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		t.Fatal("a caller never got its reply")
+	}
 }
