@@ -29,7 +29,10 @@
 //
 // A Proxy is safe for concurrent use. Against a flint daemon concurrent
 // calls are pipelined on one connection; against a Pyro4 daemon they take
-// turns. Proxies also offer oneway calls ([Proxy.Oneway], or methods the
+// turns. A caller reads its own reply when no other call is reading the
+// connection, so an idle Proxy holds its connection but no goroutine; before
+// a call on a connection idle for a millisecond or more, the proxy checks
+// (without blocking) that the daemon has not closed it. Proxies also offer oneway calls ([Proxy.Oneway], or methods the
 // daemon marked oneway), batches ([Proxy.Batch]), futures ([Proxy.Go]),
 // remote iterators ([Stream]), remote attributes ([Proxy.GetAttr]) and
 // reconnection after a broken connection (never re-sending a call that may
