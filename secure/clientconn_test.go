@@ -14,6 +14,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// slowEchoProxy serves slowEcho and returns a msgpack proxy to it.
+func slowEchoProxy(t *testing.T) *Proxy {
+	t.Helper()
+	d, _ := callsDaemon(t, nil)
+	uri, err := d.Register(slowEcho{}, Expose("Slow", "Echo"))
+	require.NoError(t, err)
+	startDaemon(t, d)
+	return callsProxy(t, uri, ProxyConfig{Serializer: "msgpack"})
+}
+
 func readerState(p *Proxy) (reading bool, pending int) {
 	p.mu.Lock()
 	cc := p.cc
@@ -54,11 +64,7 @@ func TestClientIdleProxyHoldsNoReader(t *testing.T) {
 // buffer are read by a background reader, while concurrent small calls
 // lead and follow in turn; every caller gets its own reply.
 func TestClientLargeAndSmallRepliesInterleaved(t *testing.T) {
-	d, _ := callsDaemon(t, nil)
-	uri, err := d.Register(slowEcho{}, Expose("Slow", "Echo"))
-	require.NoError(t, err)
-	startDaemon(t, d)
-	p := callsProxy(t, uri, ProxyConfig{Serializer: "msgpack"})
+	p := slowEchoProxy(t)
 	ctx := ctxT(t)
 	big := strings.Repeat("b", 300<<10)
 	var wg sync.WaitGroup
@@ -88,11 +94,7 @@ func TestClientLargeAndSmallRepliesInterleaved(t *testing.T) {
 // whose context ends stops at once; the calls waiting behind it get their
 // replies from a background reader, and its own late reply is dropped.
 func TestClientLeaderCancelledOthersServed(t *testing.T) {
-	d, _ := callsDaemon(t, nil)
-	uri, err := d.Register(slowEcho{}, Expose("Slow", "Echo"))
-	require.NoError(t, err)
-	startDaemon(t, d)
-	p := callsProxy(t, uri, ProxyConfig{Serializer: "msgpack"})
+	p := slowEchoProxy(t)
 	ctx := ctxT(t)
 	require.NoError(t, p.Connect(ctx))
 
@@ -148,11 +150,7 @@ func TestClientProbeSeesClosedTLSConnection(t *testing.T) {
 // reading for each other; a reply read by another goroutine before its
 // caller starts waiting must not make that caller wait on the socket.
 func TestClientManyGoroutinesOneProxy(t *testing.T) {
-	d, _ := callsDaemon(t, nil)
-	uri, err := d.Register(slowEcho{}, Expose("Slow", "Echo"))
-	require.NoError(t, err)
-	startDaemon(t, d)
-	p := callsProxy(t, uri, ProxyConfig{Serializer: "msgpack"})
+	p := slowEchoProxy(t)
 	ctx, cancel := context.WithTimeout(ctxT(t), 30*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
