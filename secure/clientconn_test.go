@@ -105,7 +105,7 @@ func TestClientLeaderCancelledOthersServed(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	start := time.Now()
 	cancel()
-	_, err = leader.Result(ctx)
+	_, err := leader.Result(ctx)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Less(t, time.Since(start), 100*time.Millisecond, "cancellation ends the leader's read at once")
 	v, err := Await[string](ctx, follower)
