@@ -3,6 +3,8 @@ package policy
 import (
 	"bytes"
 	"context"
+	"errors"
+	"net"
 	"testing"
 	"time"
 
@@ -55,4 +57,58 @@ func FuzzStrongHandshake(f *testing.F) {
 			t.Fatalf("gate leaked a connection slot")
 		}
 	})
+}
+
+// FuzzAwait feeds arbitrary bytes to a client connection read the way a
+// proxy reads replies: Await, then ReadMessage. Once Await reports a whole
+// message buffered, ReadMessage must not wait for more bytes; nothing may
+// panic or hang.
+func FuzzAwait(f *testing.F) {
+	ok, _ := wire.AppendMessage(nil, &wire.Message{Type: wire.MsgResult, Seq: 3, SerializerID: serial.IDMsgpack, Data: []byte{0xc3}}, nil)
+	f.Add(ok)
+	f.Add(append(append([]byte{}, ok...), ok[:30]...))
+	f.Add(ok[:wire.HeaderSize])
+	big, _ := wire.AppendMessage(nil, &wire.Message{Type: wire.MsgResult, SerializerID: serial.IDMsgpack, Data: bytes.Repeat([]byte{1}, 3*readBufferSize)}, nil)
+	f.Add(big)
+	f.Add([]byte("PYRO\x00\x30garbage"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) > 64<<10 {
+			return // larger inputs only take longer to write
+		}
+		_, cli, srvRaw := plainPair(t)
+		go func() {
+			_, _ = srvRaw.Conn.Write(in)
+			_ = srvRaw.Conn.(interface{ CloseWrite() error }).CloseWrite()
+		}()
+		_ = cli.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for range 1000 {
+			err := cli.Await()
+			if err != nil && !errors.Is(err, ErrNotBuffered) {
+				if isTimeout(err) {
+					t.Fatalf("Await hung on %x", in)
+				}
+				return // the input ended
+			}
+			whole := err == nil
+			_ = cli.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if whole {
+				// Nothing more may be needed: a deadline in the past
+				// makes any further socket read fail at once.
+				_ = cli.SetReadDeadline(time.Unix(1, 0))
+			}
+			_, err = cli.ReadMessage()
+			_ = cli.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if err != nil {
+				if whole && isTimeout(err) {
+					t.Fatalf("ReadMessage read past what Await buffered: %x", in)
+				}
+				return
+			}
+		}
+	})
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
