@@ -55,14 +55,17 @@ func (sc *serverConn) runInline(m *wire.Message, gen uint64) bool {
 	sc.inline.Store(gen<<1 | inlineRunning)
 	sc.d.mon.ensure()
 	sc.invoke(m)
+	// Right after the reply: a reader that took over and reads the
+	// client's next call must not count this call as still running (a
+	// client that waited for the reply does not pipeline).
+	mine := sc.inline.CompareAndSwap(gen<<1|inlineRunning, gen<<1)
+	if !mine {
+		sc.taken.Add(-1)
+	}
 	<-sc.callSem
 	sc.d.inflight.Add(-1)
 	sc.wg.Done()
-	if sc.inline.CompareAndSwap(gen<<1|inlineRunning, gen<<1) {
-		return true
-	}
-	sc.taken.Add(-1)
-	return false
+	return mine
 }
 
 // takeOver gives the reader role of the connection, whose inline state

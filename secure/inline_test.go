@@ -122,3 +122,32 @@ func TestInlineTakenOverCallEndsOnClose(t *testing.T) {
 	assert.Equal(t, int32(0), sc.taken.Load())
 	assert.False(t, d.mon.on.Load(), "the monitor ended with the daemon")
 }
+
+// TestInlineLongCallFromSequentialClient: a long call from a client that
+// waits for each reply is taken over by the monitor, and the calls after
+// it are served on the same connection. (The client's next call can reach
+// the new reader in the microseconds between the old call's reply and its
+// goroutine recording that the call ended, as it does under the race
+// detector; the connection then counts as pipelining, which costs only
+// the worker hand-off, so the test does not assert the mode.)
+func TestInlineLongCallFromSequentialClient(t *testing.T) {
+	d, _ := callsDaemon(t, nil)
+	uri, err := d.Register(slowEcho{}, Expose("Slow", "Echo"))
+	require.NoError(t, err)
+	startDaemon(t, d)
+	p := callsProxy(t, uri, ProxyConfig{Serializer: "msgpack"})
+	ctx := ctxT(t)
+	require.NoError(t, p.Connect(ctx))
+	sc := onlyConn(t, d)
+	gen0 := sc.inline.Load() >> 1
+	s, err := Call[string](ctx, p, "slow", 0.1, "long")
+	require.NoError(t, err)
+	assert.Equal(t, "long", s)
+	assert.Greater(t, sc.inline.Load()>>1, gen0, "the long call was taken over")
+	for range 20 {
+		_, err := Call[string](ctx, p, "echo", "next")
+		require.NoError(t, err)
+	}
+	assert.Equal(t, int32(0), sc.taken.Load(), "the taken-over call has ended")
+	assert.Equal(t, 1, d.Connections())
+}
