@@ -238,11 +238,15 @@ func (c *Conn) Probe() error {
 	_ = c.raw.SetReadDeadline(time.Now().Add(probeWait))
 	_, err := c.br.Peek(1)
 	_ = c.raw.SetReadDeadline(time.Time{})
-	var ne net.Error
-	if err == nil || errors.As(err, &ne) && ne.Timeout() {
+	if err == nil || isTimeout(err) {
 		return nil
 	}
 	return err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // probeWait bounds Probe's read when the socket cannot be peeked at.

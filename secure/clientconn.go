@@ -295,8 +295,8 @@ func (cc *clientConn) lead(ctx context.Context, seq uint16, ch chan *wire.Messag
 			cc.dl.Unlock()
 		})
 	}
-	// endLead runs before the role moves on, so that the next reader
-	// starts without this caller's deadline.
+	// endLead runs before the role moves on (below), so that the next
+	// reader starts without this caller's deadline.
 	endLead := func() {
 		if stop != nil {
 			stop()
@@ -308,60 +308,65 @@ func (cc *clientConn) lead(ctx context.Context, seq uint16, ch chan *wire.Messag
 			cc.dl.Unlock()
 		}
 	}
-	for {
-		err := cc.c.Await()
-		if errors.Is(err, policy.ErrNotBuffered) {
-			// Too large to wait for without reading: a background reader
-			// reads it, and this caller waits as a follower.
-			endLead()
-			cc.mu.Lock()
-			go cc.bgRead()
-			cc.mu.Unlock()
-			return cc.await(ctx, seq, ch, timeout)
+	m, err := cc.readUntil(seq)
+	endLead()
+	switch {
+	case err == nil:
+		cc.mu.Lock()
+		cc.releaseLocked()
+		cc.mu.Unlock()
+		return m, nil
+	case errors.Is(err, policy.ErrNotBuffered):
+		// Too large to wait for without reading: a background reader
+		// reads it, and this caller waits as a follower.
+		go cc.bgRead()
+		return cc.await(ctx, seq, ch, timeout)
+	case isTimeout(err):
+		cc.abandon(seq)
+		cc.mu.Lock()
+		if cc.err == nil {
+			cc.releaseLocked()
 		}
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				endLead()
-				cc.abandon(seq)
-				cc.mu.Lock()
-				if cc.err == nil {
-					cc.releaseLocked()
-				}
-				cc.mu.Unlock()
-				if ctx.Err() != nil {
-					return nil, ctxError(ctx)
-				}
-				if _, has := ctx.Deadline(); has {
-					return nil, newError(ErrTimeout, nil, "call timed out")
-				}
-				return nil, newError(ErrTimeout, nil, "call timed out after %s", timeout)
-			}
-			endLead()
-			cc.close(newError(ErrConnectionClosed, err, "connection closed"))
-			return nil, &errSent{cc.closedErr()}
+		cc.mu.Unlock()
+		if ctx.Err() != nil {
+			return nil, ctxError(ctx)
+		}
+		if _, has := ctx.Deadline(); has {
+			return nil, newError(ErrTimeout, nil, "call timed out")
+		}
+		return nil, newError(ErrTimeout, nil, "call timed out after %s", timeout)
+	default:
+		var fe *Error
+		if !errors.As(err, &fe) {
+			err = newError(ErrConnectionClosed, err, "connection closed")
+		}
+		cc.close(err)
+		return nil, &errSent{cc.closedErr()}
+	}
+}
+
+// readUntil reads messages, handing other calls' replies to them, until
+// the reply to seq, which it returns. It stops early with Await's error (a
+// timeout, ErrNotBuffered, a broken connection) or a protocol error.
+func (cc *clientConn) readUntil(seq uint16) (*wire.Message, error) {
+	for {
+		if err := cc.c.Await(); err != nil {
+			return nil, err
 		}
 		m, err := cc.c.ReadMessage()
-		if err == nil {
-			var mine bool
-			if mine, err = cc.deliver(m, seq, true); err == nil && mine {
-				endLead()
-				cc.mu.Lock()
-				cc.releaseLocked()
-				cc.mu.Unlock()
-				return m, nil
-			}
-		}
 		if err != nil {
-			endLead()
-			var fe *Error
-			if !errors.As(err, &fe) {
-				err = newError(ErrConnectionClosed, err, "connection closed")
-			}
-			cc.close(err)
-			return nil, &errSent{cc.closedErr()}
+			return nil, err
+		}
+		mine, err := cc.deliver(m, seq, true)
+		if err != nil || mine {
+			return m, err
 		}
 	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // abandon gives up on a call. With pipelining the seq stays reserved until

@@ -20,9 +20,9 @@ import (
 // and the other options decide what is published, and FlintMethods only
 // supplies the functions. Register checks every entry: it must name an
 // exposed method and have exactly that method's type. Entries are used by
-// methods with a typed fast path (see the package documentation of
-// invoker.go: a few parameters of the basic types) on a Register'ed object;
-// other calls use reflection as before.
+// methods with a typed fast path (a few parameters and results of the
+// basic types, optionally a leading context.Context) on an object in
+// Single mode; other calls use reflection as before.
 type DirectMethods interface {
 	FlintMethods() map[string]any
 }

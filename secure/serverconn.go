@@ -85,13 +85,22 @@ func (sc *serverConn) serve() {
 // ended, and false when a long inline call gave the role to another
 // goroutine.
 func (sc *serverConn) readLoop(gen uint64) bool {
+	if !sc.readMessages(gen) {
+		return false
+	}
+	sc.finish()
+	return true
+}
+
+// readMessages is readLoop's loop: it reports true when the connection
+// must end and false when the reader role moved to another goroutine.
+func (sc *serverConn) readMessages(gen uint64) bool {
 	for {
 		m, err := sc.c.ReadMessage()
 		if err != nil {
 			if !isClosedErr(err) {
 				sc.d.log.Warn("closing connection", "peer", sc.c.Identity().String(), "reason", err.Error())
 			}
-			sc.finish()
 			return true
 		}
 		switch m.Type {
@@ -99,13 +108,11 @@ func (sc *serverConn) readLoop(gen uint64) bool {
 			pong := &wire.Message{Type: wire.MsgPing, Seq: m.Seq, SerializerID: m.SerializerID, Data: []byte("pong")}
 			sc.addCorr(pong, m)
 			if sc.c.WriteMessage(pong) != nil {
-				sc.finish()
 				return true
 			}
 		case wire.MsgInvoke:
 			if m.Flags&wire.FlagOneway != 0 {
 				if !sc.oneway(m) {
-					sc.finish()
 					return true
 				}
 				continue
@@ -114,7 +121,6 @@ func (sc *serverConn) readLoop(gen uint64) bool {
 			select {
 			case sc.callSem <- struct{}{}:
 			case <-sc.ctx.Done():
-				sc.finish()
 				return true
 			}
 			sc.d.inflight.Add(1)
@@ -133,12 +139,10 @@ func (sc *serverConn) readLoop(gen uint64) bool {
 			if !sc.toWorker(m) {
 				sc.d.inflight.Add(-1)
 				<-sc.callSem
-				sc.finish()
 				return true
 			}
 		default:
 			sc.d.log.Warn("closing connection", "peer", sc.c.Identity().String(), "reason", fmt.Sprintf("unexpected message type %s", m.Type))
-			sc.finish()
 			return true
 		}
 	}
