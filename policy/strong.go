@@ -35,11 +35,21 @@ type strongAuth struct {
 	send, recv *auth.MessageMAC
 }
 
+var _ wire.SegmentSigner = (*strongAuth)(nil)
+
 func (a *strongAuth) Key() string { return annMAC }
 func (a *strongAuth) Size() int   { return a.send.Size() }
 
 func (a *strongAuth) Sign(header []byte, anns []wire.Annotation, data []byte) ([]byte, error) {
 	return a.send.Sign(header, encodeAnns(anns), data), nil
+}
+
+// SignSegments signs a payload in pieces; the MAC is Sign's over the
+// joined payload.
+func (a *strongAuth) SignSegments(header []byte, anns []wire.Annotation, data [][]byte) ([]byte, error) {
+	parts := make([][]byte, 0, 2+len(data))
+	parts = append(parts, header, encodeAnns(anns))
+	return a.send.Sign(append(parts, data...)...), nil
 }
 
 func (a *strongAuth) Verify(header []byte, anns []wire.Annotation, data []byte, mac []byte) error {

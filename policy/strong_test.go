@@ -250,3 +250,22 @@ func TestDowngradeRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestStrongAuthSignSegments checks that a payload signed in pieces has
+// the MAC of the joined payload, so the peer's Verify accepts it.
+func TestStrongAuthSignSegments(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	pieces := [][]byte{[]byte("he"), bytes.Repeat([]byte{7}, 70000), {}, []byte("llo")}
+	joined := bytes.Join(pieces, nil)
+	hdr := bytes.Repeat([]byte{1}, wire.HeaderSize)
+	anns := []wire.Annotation{{Key: "CORR", Value: []byte("0123456789abcdef")}}
+	a := &strongAuth{send: auth.NewMessageMAC(key), recv: auth.NewMessageMAC(key)}
+	mac, err := a.SignSegments(hdr, anns, pieces)
+	require.NoError(t, err)
+	require.NoError(t, a.Verify(hdr, anns, joined, mac))
+	mac2, err := a.SignSegments(hdr, anns, pieces)
+	require.NoError(t, err)
+	assert.NotEqual(t, mac, mac2, "the counter advanced")
+	joined[0] ^= 1
+	assert.Error(t, a.Verify(hdr, anns, joined, mac2))
+}

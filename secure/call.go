@@ -166,11 +166,14 @@ func (p *Proxy) idempotent(method string) bool {
 
 // callMessage encodes a call into an INVOKE message.
 func (p *Proxy) callMessage(ctx context.Context, call serial.Call, flags wire.Flags) (*wire.Message, error) {
-	data, err := serial.EncodeCall(p.codec, encodeBuf(sizeHint(call.Args...)), call)
+	data, segs, err := serial.EncodeCallSegments(p.codec, encodeBuf(sizeHint(p.codec, call.Args...)), call, segmentMin)
 	if err != nil {
 		return nil, newError(ErrSerialize, err, "cannot serialize call")
 	}
 	m := &wire.Message{Type: wire.MsgInvoke, Flags: flags, SerializerID: p.codec.ID(), Data: data}
+	if segs != nil {
+		m.Data, m.Segments = nil, segs
+	}
 	addOutgoingAnnotations(ctx, m)
 	return m, nil
 }
@@ -271,15 +274,25 @@ func replyAnnotationsSink(ctx context.Context) (map[string][]byte, bool) {
 	return m, ok
 }
 
-// sizeHint estimates the encoded size of values whose bulk is top-level
-// bytes or strings (and of many small top-level values, as in a batch), so
-// that a large payload is encoded without regrowing (and copying) the
-// buffer.
-func sizeHint(vs ...any) int {
+// segmentMin is the size from which a []byte is sent from its own memory
+// rather than copied into the encoding, by serializers that can (see
+// serial.SegmentMarshaler); the wire.Writer copies shorter pieces anyway.
+const segmentMin = 64 << 10
+
+// sizeHint estimates the encoded size, with codec, of values whose bulk is
+// top-level bytes or strings (and of many small top-level values, as in a
+// batch), so that a large payload is encoded without regrowing (and
+// copying) the buffer.
+func sizeHint(codec serial.Serializer, vs ...any) int {
+	_, segmented := codec.(serial.SegmentMarshaler)
 	n := 128
 	for _, v := range vs {
 		switch x := v.(type) {
 		case []byte:
+			if segmented && len(x) >= segmentMin {
+				n += 16 // only its header is encoded
+				continue
+			}
 			n += len(x) + len(x)/3 + 64 // serpent writes base64
 		case string:
 			n += len(x) + 16

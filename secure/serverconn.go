@@ -472,12 +472,16 @@ func (sc *serverConn) invoke(m *wire.Message) {
 }
 
 func (sc *serverConn) replyValue(codec serial.Serializer, m *wire.Message, info *CallInfo, res any, flags wire.Flags) {
-	data, err := codec.Marshal(encodeBuf(sizeHint(res)), res)
+	data, segs, err := serial.MarshalSegments(codec, encodeBuf(sizeHint(codec, res)), res, segmentMin)
 	if err != nil {
 		sc.replyError(codec, m, info, newError(ErrSerialize, err, "cannot serialize result"))
 		return
 	}
 	reply := &wire.Message{Type: wire.MsgResult, Flags: flags, Seq: m.Seq, SerializerID: m.SerializerID, Data: data}
+	if segs != nil {
+		// The result's long byte strings go out from their own memory.
+		reply.Data, reply.Segments = nil, segs
+	}
 	sc.addReplyAnnotations(reply, info)
 	reply.Annotations = append(reply.Annotations, wire.Annotation{Key: "CORR", Value: info.CorrelationID[:]})
 	if err := sc.c.WriteMessage(reply); err != nil {

@@ -21,11 +21,33 @@ type Call struct {
 // arguments as a list), an array for msgpack, and an object with the keys
 // object, method, params and kwargs for json.
 func EncodeCall(s Serializer, dst []byte, c Call) ([]byte, error) {
+	return s.Marshal(dst, callValue(s, c))
+}
+
+// EncodeCallSegments is EncodeCall that leaves the content of every []byte
+// argument of at least min bytes out of buf when s is a [SegmentMarshaler]
+// (see there for buf and segs). For other serializers it returns
+// EncodeCall's encoding as buf and nil segs.
+func EncodeCallSegments(s Serializer, dst []byte, c Call, min int) (buf []byte, segs [][]byte, err error) {
+	return MarshalSegments(s, dst, callValue(s, c), min)
+}
+
+// MarshalSegments is s's MarshalSegments when s is a [SegmentMarshaler],
+// and s.Marshal (with nil segs) when it is not.
+func MarshalSegments(s Serializer, dst []byte, v any, min int) (buf []byte, segs [][]byte, err error) {
+	if sm, ok := s.(SegmentMarshaler); ok {
+		return sm.MarshalSegments(dst, v, min)
+	}
+	buf, err = s.Marshal(dst, v)
+	return buf, nil, err
+}
+
+// callValue is the model value of c in the shape s expects.
+func callValue(s Serializer, c Call) any {
 	var kw any
 	if c.Kwargs != nil {
 		kw = c.Kwargs
 	}
-	var v any
 	switch s.ID() {
 	case IDJSON:
 		d := value.NewDict(4)
@@ -33,15 +55,14 @@ func EncodeCall(s Serializer, dst []byte, c Call) ([]byte, error) {
 		d.Append("method", c.Method)
 		d.Append("params", nonNil(c.Args))
 		d.Append("kwargs", kw)
-		v = d
+		return d
 	case IDMarshal:
-		v = value.Tuple{c.Object, c.Method, nonNil(c.Args), kw}
+		return value.Tuple{c.Object, c.Method, nonNil(c.Args), kw}
 	case IDMsgpack:
-		v = []any{c.Object, c.Method, nonNil(c.Args), kw}
+		return []any{c.Object, c.Method, nonNil(c.Args), kw}
 	default:
-		v = value.Tuple{c.Object, c.Method, value.Tuple(nonNil(c.Args)), kw}
+		return value.Tuple{c.Object, c.Method, value.Tuple(nonNil(c.Args)), kw}
 	}
-	return s.Marshal(dst, v)
 }
 
 func nonNil(a []any) []any {

@@ -50,6 +50,20 @@ type Serializer interface {
 	Unmarshal(data []byte, lim Limits) (any, error)
 }
 
+// SegmentMarshaler is implemented by serializers whose encoding carries
+// byte strings verbatim (msgpack, marshal), so that a large []byte can be
+// sent from its own memory instead of being copied into the encoding.
+type SegmentMarshaler interface {
+	// MarshalSegments encodes v as Marshal would, appending to dst, except
+	// that the content of every []byte of at least min bytes is left out
+	// of buf. When one was, segs holds the whole encoding in order: pieces
+	// of buf and, between them, those []byte values themselves (aliased,
+	// not copied). When none was, segs is nil and buf is the encoding, as
+	// Marshal returns it. The caller keeps the []byte values unchanged
+	// until segs has been written.
+	MarshalSegments(dst []byte, v any, min int) (buf []byte, segs [][]byte, err error)
+}
+
 // Default decoding limits. They are generous for RPC arguments and small
 // enough that a hostile payload cannot exhaust memory or stack.
 const (

@@ -29,6 +29,14 @@ type Authenticator interface {
 	Verify(header []byte, anns []Annotation, data []byte, mac []byte) error
 }
 
+// SegmentSigner is implemented by an [Authenticator] that can sign a
+// payload held in pieces (see [Message.Segments]) without joining them
+// first. The MAC must equal Sign's over the concatenated pieces. A Writer
+// joins the pieces for an Authenticator without it.
+type SegmentSigner interface {
+	SignSegments(header []byte, anns []Annotation, data [][]byte) ([]byte, error)
+}
+
 // Pyro4HMAC returns the authenticator Pyro4 4.82 uses when an HMAC key is
 // configured: chunk "HMAC" holding HMAC-SHA1(key, data || values of the other
 // chunks sorted by key). The header, the annotation keys and the lengths are
@@ -59,13 +67,20 @@ type pyro4HMAC struct {
 	pool sync.Pool // of hash.Hash keyed with key
 }
 
-var _ Authenticator = (*pyro4HMAC)(nil)
+var (
+	_ Authenticator = (*pyro4HMAC)(nil)
+	_ SegmentSigner = (*pyro4HMAC)(nil)
+)
 
 func (p *pyro4HMAC) Key() string { return KeyHMAC }
 func (p *pyro4HMAC) Size() int   { return sha1.Size }
 
 func (p *pyro4HMAC) Sign(_ []byte, anns []Annotation, data []byte) ([]byte, error) {
 	return p.sum(anns, data), nil
+}
+
+func (p *pyro4HMAC) SignSegments(_ []byte, anns []Annotation, data [][]byte) ([]byte, error) {
+	return p.sum(anns, data...), nil
 }
 
 func (p *pyro4HMAC) Verify(_ []byte, anns []Annotation, data []byte, mac []byte) error {
@@ -75,13 +90,15 @@ func (p *pyro4HMAC) Verify(_ []byte, anns []Annotation, data []byte, mac []byte)
 	return nil
 }
 
-// sum computes the MAC over data, then the values of anns (except an HMAC
+// sum computes the MAC over data (the payload, in pieces), then the values of anns (except an HMAC
 // chunk) in byte-wise key order. Keys are unique (the codec rejects
 // repeats), so the order is total.
-func (p *pyro4HMAC) sum(anns []Annotation, data []byte) []byte {
+func (p *pyro4HMAC) sum(anns []Annotation, data ...[]byte) []byte {
 	h := p.pool.Get().(hash.Hash)
 	h.Reset()
-	h.Write(data)
+	for _, d := range data {
+		h.Write(d)
+	}
 	var small [smallDupScan]int
 	idx := small[:0]
 	if len(anns) <= len(small) {

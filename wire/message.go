@@ -39,6 +39,45 @@ type Message struct {
 	// sent as it is, except that a [Writer] with compression on may deflate
 	// it.
 	Data []byte
+	// Segments, when not nil, is the payload in pieces, sent in order
+	// without being joined: a large byte string can then go out from the
+	// memory that holds it (see [serial.SegmentMarshaler]). Data must then
+	// be empty. The pieces must not change until the message is written.
+	// The Reader never sets it.
+	Segments [][]byte
+}
+
+// PayloadLen returns the length of the payload: len(Data), or the sum of
+// the Segments.
+func (m *Message) PayloadLen() int {
+	if m.Segments == nil {
+		return len(m.Data)
+	}
+	n := 0
+	for _, s := range m.Segments {
+		n += len(s)
+	}
+	return n
+}
+
+// payload returns the payload as one slice, joining Segments if it must.
+func (m *Message) payload() []byte {
+	if m.Segments == nil {
+		return m.Data
+	}
+	return joinSegments(m.Segments)
+}
+
+func joinSegments(segs [][]byte) []byte {
+	n := 0
+	for _, s := range segs {
+		n += len(s)
+	}
+	out := make([]byte, 0, n)
+	for _, s := range segs {
+		out = append(out, s...)
+	}
+	return out
 }
 
 // Annotation returns the value of the first chunk with the given key.
@@ -83,18 +122,31 @@ func (m *Message) CorrelationID() (id [16]byte, ok bool) {
 //
 // It fails (dst returned unchanged) if a key is not 4 printable ASCII bytes
 // or repeats, if m carries a chunk under the MAC key "HMAC" or a.Key() (the
-// encoder adds that one), if the chunks exceed 65535 bytes, or if Data
-// exceeds 2^31-1 bytes.
+// encoder adds that one), if the chunks exceed 65535 bytes, if the payload
+// exceeds 2^31-1 bytes, or if both Data and Segments are set.
 func AppendMessage(dst []byte, m *Message, a Authenticator) ([]byte, error) {
-	return appendFrame(dst, m, m.Flags, m.Data, a, true)
+	return appendFrame(dst, m, m.Flags, m.Data, m.Segments, a, true)
 }
 
-// appendFrame encodes m with the given flags and payload; the payload
-// itself is appended only when withData is set (a Writer sends big payloads
-// from their own buffer).
-func appendFrame(dst []byte, m *Message, flags Flags, data []byte, a Authenticator, withData bool) ([]byte, error) {
-	if len(data) > maxDataSize {
-		return dst, fmt.Errorf("%w: data size %d does not fit the header (max %d)", ErrTooLarge, len(data), maxDataSize)
+// appendFrame encodes m with the given flags and payload (data, or segs
+// when segs is not nil); the payload itself is appended only when withData
+// is set (a Writer sends big payloads from their own buffer).
+func appendFrame(dst []byte, m *Message, flags Flags, data []byte, segs [][]byte, a Authenticator, withData bool) ([]byte, error) {
+	size := len(data)
+	if segs != nil {
+		if len(data) != 0 {
+			return dst, fmt.Errorf("wire: message has both Data and Segments")
+		}
+		size = 0
+		for _, s := range segs {
+			size += len(s)
+			if size > maxDataSize {
+				break
+			}
+		}
+	}
+	if size > maxDataSize {
+		return dst, fmt.Errorf("%w: data size %d does not fit the header (max %d)", ErrTooLarge, size, maxDataSize)
 	}
 	macKey, macSize := "", 0
 	if a != nil {
@@ -136,7 +188,7 @@ func appendFrame(dst []byte, m *Message, flags Flags, data []byte, a Authenticat
 		Type:            m.Type,
 		Flags:           flags,
 		Seq:             m.Seq,
-		DataSize:        int32(len(data)),
+		DataSize:        int32(size),
 		SerializerID:    m.SerializerID,
 		AnnotationsSize: uint16(annSize),
 	}
@@ -147,7 +199,17 @@ func appendFrame(dst []byte, m *Message, flags Flags, data []byte, a Authenticat
 		out = appendChunk(out, an.Key, an.Value)
 	}
 	if a != nil {
-		mac, err := a.Sign(out[start:start+HeaderSize], m.Annotations, data)
+		var mac []byte
+		var err error
+		hdr := out[start : start+HeaderSize]
+		switch ss, ok := a.(SegmentSigner); {
+		case segs == nil:
+			mac, err = a.Sign(hdr, m.Annotations, data)
+		case ok:
+			mac, err = ss.SignSegments(hdr, m.Annotations, segs)
+		default:
+			mac, err = a.Sign(hdr, m.Annotations, joinSegments(segs))
+		}
 		if err != nil {
 			return dst, fmt.Errorf("wire: signing message: %w", err)
 		}
@@ -158,6 +220,9 @@ func appendFrame(dst []byte, m *Message, flags Flags, data []byte, a Authenticat
 	}
 	if withData {
 		out = append(out, data...)
+		for _, s := range segs {
+			out = append(out, s...)
+		}
 	}
 	return out, nil
 }

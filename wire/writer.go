@@ -35,8 +35,8 @@ type Writer struct {
 	buf      []byte       // header + chunks (+ small payloads), reused
 	zw       *zlib.Writer // reused deflater, nil until needed
 	zbuf     bytes.Buffer
-	vec      [2][]byte
-	nb       net.Buffers
+	vec      [2][]byte   // holds a long Data as a one-piece payload
+	nb       net.Buffers // reused between vectored writes
 	err      error
 }
 
@@ -58,30 +58,37 @@ func (w *Writer) SetCompression(on bool) { w.compress = on }
 
 // WriteMessage encodes m (see [AppendMessage]) and writes it. Encoding
 // errors leave the stream untouched; write errors are sticky.
+//
+// A payload in [Message.Segments] goes out without being joined: pieces
+// of 64 KiB or more are sent from their own memory, shorter ones are copied
+// behind the header, all in one writev where the stream is a socket. (With
+// compression on, the pieces are joined to be deflated.)
 func (w *Writer) WriteMessage(m *Message) error {
 	if w.err != nil {
 		return w.err
 	}
-	data, flags := m.Data, m.Flags
+	data, segs, flags := m.Data, m.Segments, m.Flags
 	if w.wouldCompress(m) {
-		c, err := w.deflate(data)
+		c, err := w.deflate(m.payload())
 		if err != nil {
 			return err
 		}
-		if len(c) < len(data) {
-			data, flags = c, flags|FlagCompressed
+		if len(c) < m.PayloadLen() {
+			data, segs, flags = c, nil, flags|FlagCompressed
 		}
 	}
-	vectored := len(data) >= vectoredMin
-	buf, err := appendFrame(w.buf[:0], m, flags, data, w.auth, !vectored)
+	if segs == nil && len(data) >= vectoredMin {
+		w.vec[0] = data
+		data, segs = nil, w.vec[:1]
+	}
+	buf, err := appendFrame(w.buf[:0], m, flags, data, segs, w.auth, segs == nil)
 	if err != nil {
+		w.vec = [2][]byte{}
 		return err
 	}
-	if vectored {
-		w.vec = [2][]byte{buf, data}
-		w.nb = w.vec[:]
-		_, err = w.nb.WriteTo(w.w)
-		w.vec, w.nb = [2][]byte{}, nil
+	if segs != nil {
+		err = w.writeSegments(buf, segs)
+		w.vec = [2][]byte{}
 	} else {
 		_, err = w.w.Write(buf)
 	}
@@ -96,9 +103,46 @@ func (w *Writer) WriteMessage(m *Message) error {
 	return nil
 }
 
+// writeSegments writes the frame head followed by the payload pieces:
+// short pieces are copied behind the head (and behind each other), long
+// ones are handed to the stream as they are, in one vectored write.
+func (w *Writer) writeSegments(head []byte, segs [][]byte) error {
+	buf := head
+	// ends[i] is where in buf the i-th long piece goes.
+	var ends [8]int
+	cuts := ends[:0]
+	var longs [8][]byte
+	big := longs[:0]
+	for _, s := range segs {
+		if len(s) < vectoredMin {
+			buf = append(buf, s...)
+			continue
+		}
+		cuts = append(cuts, len(buf))
+		big = append(big, s)
+	}
+	nb := w.nb[:0]
+	start := 0
+	for i, end := range cuts {
+		if end > start {
+			nb = append(nb, buf[start:end])
+		}
+		nb = append(nb, big[i])
+		start = end
+	}
+	if start < len(buf) {
+		nb = append(nb, buf[start:])
+	}
+	w.nb = nb[:0]
+	_, err := nb.WriteTo(w.w)
+	clear(w.nb[:cap(w.nb)])
+	w.buf = buf
+	return err
+}
+
 // wouldCompress tells whether WriteMessage tries compressing m's data.
 func (w *Writer) wouldCompress(m *Message) bool {
-	return w.compress && m.Flags&FlagCompressed == 0 && len(m.Data) >= compressMin
+	return w.compress && m.Flags&FlagCompressed == 0 && m.PayloadLen() >= compressMin
 }
 
 // WriteMessages writes several messages with one write where it can (so a
@@ -110,7 +154,7 @@ func (w *Writer) WriteMessages(ms ...*Message) error {
 		return w.err
 	}
 	for _, m := range ms {
-		if len(m.Data) >= vectoredMin || w.wouldCompress(m) {
+		if len(m.Data) >= vectoredMin || m.Segments != nil || w.wouldCompress(m) {
 			for _, m := range ms {
 				if err := w.WriteMessage(m); err != nil {
 					return err
@@ -122,7 +166,7 @@ func (w *Writer) WriteMessages(ms ...*Message) error {
 	buf := w.buf[:0]
 	for _, m := range ms {
 		var err error
-		if buf, err = appendFrame(buf, m, m.Flags, m.Data, w.auth, true); err != nil {
+		if buf, err = appendFrame(buf, m, m.Flags, m.Data, nil, w.auth, true); err != nil {
 			return err
 		}
 	}

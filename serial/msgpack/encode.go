@@ -28,11 +28,64 @@ func (*Codec) Marshal(dst []byte, v any) ([]byte, error) {
 	return out, nil
 }
 
+// MarshalSegments is Marshal that leaves the content of every []byte of at
+// least min bytes out of buf (see [serial.SegmentMarshaler]).
+func (*Codec) MarshalSegments(dst []byte, v any, min int) ([]byte, [][]byte, error) {
+	e := &segmenter{min: max(min, 1)}
+	out, err := encodeValue(dst, v, maxEncodeDepth, e)
+	if err != nil {
+		return dst, nil, err
+	}
+	return out, e.segments(out, len(dst)), nil
+}
+
+var _ serial.SegmentMarshaler = (*Codec)(nil)
+
+// segmenter collects the byte strings left out of an encoding: cuts[i].b
+// belongs at offset cuts[i].at of the buffer.
+type segmenter struct {
+	min  int
+	cuts []cut
+}
+
+type cut struct {
+	at int
+	b  []byte
+}
+
+// segments splits buf (whose encoding starts at from) at the cuts and
+// puts the left-out byte strings between the pieces; nil if nothing was
+// left out.
+func (e *segmenter) segments(buf []byte, from int) [][]byte {
+	if len(e.cuts) == 0 {
+		return nil
+	}
+	segs := make([][]byte, 0, 2*len(e.cuts)+1)
+	start := from
+	for _, c := range e.cuts {
+		if c.at > start {
+			segs = append(segs, buf[start:c.at:c.at])
+		}
+		segs = append(segs, c.b)
+		start = c.at
+	}
+	if start < len(buf) {
+		segs = append(segs, buf[start:])
+	}
+	return segs
+}
+
 func unsupported(format string, args ...any) error {
 	return fmt.Errorf("%w: msgpack: "+format, append([]any{serial.ErrUnsupported}, args...)...)
 }
 
 func appendValue(b []byte, v any, depth int) ([]byte, error) {
+	return encodeValue(b, v, depth, nil)
+}
+
+// encodeValue appends v; a non-nil e takes the long byte strings (see
+// MarshalSegments).
+func encodeValue(b []byte, v any, depth int, e *segmenter) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(b, 0xc0), nil
@@ -74,15 +127,22 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case string:
 		return appendStr(b, x)
 	case []byte:
+		if e != nil && len(x) >= e.min {
+			b, err := appendBinHeader(b, len(x))
+			if err == nil {
+				e.cuts = append(e.cuts, cut{at: len(b), b: x})
+			}
+			return b, err
+		}
 		return appendBin(b, x)
 	case []any:
-		return appendArray(b, x, depth)
+		return encodeArray(b, x, depth, e)
 	case value.Tuple:
-		return appendArray(b, x, depth)
+		return encodeArray(b, x, depth, e)
 	case value.Set:
-		return appendArray(b, x, depth)
+		return encodeArray(b, x, depth, e)
 	case *value.Dict:
-		return appendMap(b, x, depth)
+		return encodeMap(b, x, depth, e)
 	case time.Time:
 		ts := timestamp(x)
 		if _, err := fromTimestamp(ts); err != nil { // what the peer will do
@@ -198,7 +258,15 @@ func appendStr(b []byte, s string) ([]byte, error) {
 }
 
 func appendBin(b []byte, p []byte) ([]byte, error) {
-	n := len(p)
+	b, err := appendBinHeader(b, len(p))
+	if err != nil {
+		return b, err
+	}
+	return append(b, p...), nil
+}
+
+// appendBinHeader writes the header of a bin of n bytes.
+func appendBinHeader(b []byte, n int) ([]byte, error) {
 	switch {
 	case n <= math.MaxUint8:
 		b = append(b, 0xc4, byte(n))
@@ -209,7 +277,7 @@ func appendBin(b []byte, p []byte) ([]byte, error) {
 	default:
 		return b, unsupported("bytes of length %d is too long", n)
 	}
-	return append(b, p...), nil
+	return b, nil
 }
 
 func appendExt(b []byte, code int8, p []byte) ([]byte, error) {
@@ -249,7 +317,7 @@ func appendContainerHeader(b []byte, n int, fix, h16, h32 byte) ([]byte, error) 
 	return b, unsupported("container of %d elements is too long", n)
 }
 
-func appendArray(b []byte, a []any, depth int) ([]byte, error) {
+func encodeArray(b []byte, a []any, depth int, e *segmenter) ([]byte, error) {
 	if depth <= 0 {
 		return b, fmt.Errorf("%w: msgpack: nesting deeper than %d", serial.ErrLimit, maxEncodeDepth)
 	}
@@ -257,15 +325,15 @@ func appendArray(b []byte, a []any, depth int) ([]byte, error) {
 	if err != nil {
 		return b, err
 	}
-	for _, e := range a {
-		if b, err = appendValue(b, e, depth-1); err != nil {
+	for _, x := range a {
+		if b, err = encodeValue(b, x, depth-1, e); err != nil {
 			return b, err
 		}
 	}
 	return b, nil
 }
 
-func appendMap(b []byte, d *value.Dict, depth int) ([]byte, error) {
+func encodeMap(b []byte, d *value.Dict, depth int, e *segmenter) ([]byte, error) {
 	if depth <= 0 {
 		return b, fmt.Errorf("%w: msgpack: nesting deeper than %d", serial.ErrLimit, maxEncodeDepth)
 	}
@@ -274,10 +342,10 @@ func appendMap(b []byte, d *value.Dict, depth int) ([]byte, error) {
 		return b, err
 	}
 	for _, it := range d.Items {
-		if b, err = appendValue(b, it.Key, depth-1); err != nil {
+		if b, err = encodeValue(b, it.Key, depth-1, e); err != nil {
 			return b, err
 		}
-		if b, err = appendValue(b, it.Value, depth-1); err != nil {
+		if b, err = encodeValue(b, it.Value, depth-1, e); err != nil {
 			return b, err
 		}
 	}

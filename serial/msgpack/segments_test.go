@@ -1,0 +1,70 @@
+package msgpack
+
+import (
+	"bytes"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flintrpc/flint/serial"
+	"github.com/flintrpc/flint/value"
+)
+
+// TestMarshalSegments checks that the pieces join to exactly Marshal's
+// encoding and that the long byte strings are the caller's own memory.
+func TestMarshalSegments(t *testing.T) {
+	long1 := bytes.Repeat([]byte{1}, 100)
+	long2 := bytes.Repeat([]byte{2}, 70000)
+	d := value.NewDict(2)
+	d.Append("k", long2)
+	d.Append(long1, int64(5)) // a long key is left out too
+	cases := []struct {
+		name  string
+		v     any
+		longs [][]byte
+	}{
+		{"no bytes", value.Tuple{int64(1), "x"}, nil},
+		{"short bytes only", []byte("short"), nil},
+		{"top-level", long2, [][]byte{long2}},
+		{"nested", []any{"a", long1, value.Tuple{[]byte("s"), d}, int64(-1)}, [][]byte{long1, long2, long1}},
+	}
+	c := New()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			want, err := c.Marshal([]byte("prefix"), tc.v)
+			require.NoError(t, err)
+			buf, segs, err := c.MarshalSegments([]byte("prefix"), tc.v, 100)
+			require.NoError(t, err)
+			assert.Equal(t, "prefix", string(buf[:6]), "dst kept")
+			if tc.longs == nil {
+				assert.Nil(t, segs)
+				assert.Equal(t, want, buf)
+				return
+			}
+			joined := append([]byte("prefix"), bytes.Join(segs, nil)...)
+			assert.Equal(t, want, joined)
+			aliased := 0
+			for _, s := range segs {
+				for _, l := range tc.longs {
+					if len(s) == len(l) && unsafe.SliceData(s) == unsafe.SliceData(l) {
+						aliased++
+						break
+					}
+				}
+			}
+			assert.Equal(t, len(tc.longs), aliased, "every long byte string aliased, not copied")
+			back, err := c.Unmarshal(joined[6:], serial.Limits{})
+			require.NoError(t, err)
+			assert.True(t, value.Equal(tc.v, back) || tc.name == "nested", "round trip")
+		})
+	}
+}
+
+func TestMarshalSegmentsError(t *testing.T) {
+	buf, segs, err := New().MarshalSegments([]byte("keep"), []any{bytes.Repeat([]byte{1}, 200), make(chan int)}, 100)
+	require.ErrorIs(t, err, serial.ErrUnsupported)
+	assert.Nil(t, segs)
+	assert.Equal(t, "keep", string(buf))
+}
