@@ -48,6 +48,11 @@ demo:
 fuzz:
 	@bash scripts/fuzz.sh $(FUZZTIME)
 
-bench:
+# bench prints flint bench's table (daemon, proxy and bulk figures against
+# the raw ceiling and Python Pyro4), then the call-semantics table (oneway,
+# batched, async, streamed next to Pyro4 in the same run), then the
+# micro-benchmarks.
+bench: deps
 	$(GO) run ./cmd/flint bench
+	FLINT_BENCH_PYTHON=1 $(GO) test -count=1 -run TestCallsThroughputVsPython -v ./secure | grep -v '^=== '
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./wire ./serial/... ./value

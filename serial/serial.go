@@ -64,6 +64,35 @@ type SegmentMarshaler interface {
 	MarshalSegments(dst []byte, v any, min int) (buf []byte, segs [][]byte, err error)
 }
 
+// Cut marks a byte string that a [SegmentMarshaler] left out of its
+// buffer: B belongs at offset At.
+type Cut struct {
+	At int
+	B  []byte
+}
+
+// Segments returns the encoding in buf[from:] as pieces, with the byte
+// strings of cuts (in offset order) put back between them; nil when cuts
+// is empty. It is the common tail of MarshalSegments implementations.
+func Segments(buf []byte, from int, cuts []Cut) [][]byte {
+	if len(cuts) == 0 {
+		return nil
+	}
+	segs := make([][]byte, 0, 2*len(cuts)+1)
+	start := from
+	for _, c := range cuts {
+		if c.At > start {
+			segs = append(segs, buf[start:c.At:c.At])
+		}
+		segs = append(segs, c.B)
+		start = c.At
+	}
+	if start < len(buf) {
+		segs = append(segs, buf[start:])
+	}
+	return segs
+}
+
 // Default decoding limits. They are generous for RPC arguments and small
 // enough that a hostile payload cannot exhaust memory or stack.
 const (

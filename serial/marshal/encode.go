@@ -19,6 +19,10 @@ const maxEncodeDepth = 1000
 
 type encoder struct {
 	buf []byte
+	// segMin, when not 0, is the length from which a []byte is left out
+	// of buf and recorded in cuts (MarshalSegments).
+	segMin int
+	cuts   []serial.Cut
 }
 
 func unsupported(format string, args ...any) error {
@@ -85,6 +89,10 @@ func (e *encoder) encode(v any, hashCtx bool, depth int) error {
 		}
 		e.buf = append(e.buf, typeString)
 		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(len(x)))
+		if e.segMin > 0 && len(x) >= e.segMin {
+			e.cuts = append(e.cuts, serial.Cut{At: len(e.buf), B: x})
+			break
+		}
 		e.buf = append(e.buf, x...)
 	case value.Tuple:
 		if len(x) < 256 {

@@ -33,6 +33,18 @@ func (*Codec) Marshal(dst []byte, v any) ([]byte, error) {
 	return e.buf, nil
 }
 
+// MarshalSegments is Marshal that leaves the content of every []byte of at
+// least min bytes out of buf (see [serial.SegmentMarshaler]).
+func (*Codec) MarshalSegments(dst []byte, v any, min int) ([]byte, [][]byte, error) {
+	e := encoder{buf: dst, segMin: max(min, 1)}
+	if err := e.encode(v, false, 0); err != nil {
+		return dst[:len(dst):len(dst)], nil, err
+	}
+	return e.buf, serial.Segments(e.buf, len(dst), e.cuts), nil
+}
+
+var _ serial.SegmentMarshaler = (*Codec)(nil)
+
 // Unmarshal decodes one marshal object that spans all of data. Errors wrap
 // [serial.ErrMalformed], [serial.ErrLimit] or [serial.ErrUnsupported]. A
 // decoded []byte aliases data.

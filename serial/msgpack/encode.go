@@ -36,43 +36,15 @@ func (*Codec) MarshalSegments(dst []byte, v any, min int) ([]byte, [][]byte, err
 	if err != nil {
 		return dst, nil, err
 	}
-	return out, e.segments(out, len(dst)), nil
+	return out, serial.Segments(out, len(dst), e.cuts), nil
 }
 
 var _ serial.SegmentMarshaler = (*Codec)(nil)
 
-// segmenter collects the byte strings left out of an encoding: cuts[i].b
-// belongs at offset cuts[i].at of the buffer.
+// segmenter collects the byte strings left out of an encoding.
 type segmenter struct {
 	min  int
-	cuts []cut
-}
-
-type cut struct {
-	at int
-	b  []byte
-}
-
-// segments splits buf (whose encoding starts at from) at the cuts and
-// puts the left-out byte strings between the pieces; nil if nothing was
-// left out.
-func (e *segmenter) segments(buf []byte, from int) [][]byte {
-	if len(e.cuts) == 0 {
-		return nil
-	}
-	segs := make([][]byte, 0, 2*len(e.cuts)+1)
-	start := from
-	for _, c := range e.cuts {
-		if c.at > start {
-			segs = append(segs, buf[start:c.at:c.at])
-		}
-		segs = append(segs, c.b)
-		start = c.at
-	}
-	if start < len(buf) {
-		segs = append(segs, buf[start:])
-	}
-	return segs
+	cuts []serial.Cut
 }
 
 func unsupported(format string, args ...any) error {
@@ -130,7 +102,7 @@ func encodeValue(b []byte, v any, depth int, e *segmenter) ([]byte, error) {
 		if e != nil && len(x) >= e.min {
 			b, err := appendBinHeader(b, len(x))
 			if err == nil {
-				e.cuts = append(e.cuts, cut{at: len(b), b: x})
+				e.cuts = append(e.cuts, serial.Cut{At: len(b), B: x})
 			}
 			return b, err
 		}
