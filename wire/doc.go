@@ -35,6 +35,10 @@
 //     bytes (for uncompressed payloads).
 //   - A Reader or Writer is used by one goroutine at a time; a decoded
 //     [Message] owns its memory.
+//   - A payload is never copied on its way out once it is 64 KiB or more:
+//     a long Data, and every long piece of [Message.Segments], is handed to
+//     the stream as it is (one writev on a socket). A MAC over pieces is
+//     the MAC over their concatenation ([SegmentSigner]).
 //
 // # What is not a security boundary
 //
