@@ -15,7 +15,9 @@ type Future struct {
 
 // Go starts a call and returns at once with its future. Many futures can
 // be outstanding on one proxy; against a flint daemon they share its
-// connection. Cancelling ctx abandons the call.
+// connection. Cancelling ctx abandons the call. The arguments are encoded
+// and sent after Go returns (a long []byte straight from its memory), so
+// they must not change until the future is done.
 func (p *Proxy) Go(ctx context.Context, method string, args ...any) *Future {
 	f := &Future{done: make(chan struct{})}
 	go func() {
