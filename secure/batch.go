@@ -14,14 +14,12 @@ import (
 // first error. A Batch is not safe for concurrent use.
 type Batch struct {
 	p     *Proxy
-	items []any
+	items []serial.BatchItem
 	err   error
 
-	// slab backs the (method, args, kwargs) tuples and the argument lists
-	// of the queued calls, a few calls per allocation; name is the last
-	// method name boxed, as a batch mostly repeats one.
+	// slab backs the argument lists of the queued calls, many calls per
+	// allocation.
 	slab []any
-	name any
 }
 
 // batchSlab is the number of slab elements allocated at once.
@@ -44,37 +42,27 @@ func (b *Batch) AddKw(method string, args []any, kwargs map[string]any) *Batch {
 			b.err = err
 			return b
 		}
-		b.items = append(b.items, value.Tuple{b.boxName(method), value.Tuple(vargs), kw})
+		b.items = append(b.items, serial.BatchItem{Method: method, Args: vargs, Kwargs: kw})
 		return b
 	}
 	// encodeArgs without keyword arguments, into the slab.
-	n := 3 + len(args)
+	n := len(args)
 	if len(b.slab) < n {
 		b.slab = make([]any, max(n, batchSlab))
 	}
-	t := b.slab[:n:n]
+	vargs := b.slab[:n:n]
 	b.slab = b.slab[n:]
-	vargs := t[3:]
 	for i, a := range args {
-		v, err := value.From(a)
+		v, err := wireArg(a)
 		if err != nil {
-			clear(t)
+			clear(vargs)
 			b.err = newError(ErrSerialize, err, "argument %d", i+1)
 			return b
 		}
 		vargs[i] = v
 	}
-	t[0], t[1], t[2] = b.boxName(method), value.Tuple(vargs), noKwargs
-	b.items = append(b.items, value.Tuple(t[:3:3]))
+	b.items = append(b.items, serial.BatchItem{Method: method, Args: vargs, Kwargs: noKwargs})
 	return b
-}
-
-// boxName returns method as an interface value, reusing the last one.
-func (b *Batch) boxName(method string) any {
-	if s, ok := b.name.(string); !ok || s != method {
-		b.name = method
-	}
-	return b.name
 }
 
 // Len returns the number of queued calls.
@@ -145,6 +133,10 @@ func (b *Batch) send(ctx context.Context, flags wire.Flags) (any, error) {
 	b.p.mu.Lock()
 	obj := b.p.resolved.Object
 	b.p.mu.Unlock()
-	call := serial.Call{Object: obj, Method: "<batch>", Args: b.items}
+	batch := b.items
+	if batch == nil {
+		batch = []serial.BatchItem{}
+	}
+	call := serial.Call{Object: obj, Method: "<batch>", Batch: batch}
 	return b.p.roundTrip(ctx, cc, call, flags|wire.FlagBatch)
 }

@@ -62,10 +62,20 @@ func (p *Proxy) invoke(ctx context.Context, method string, args []any, kwargs ma
 // none. It is shared and only ever read (encoded).
 var noKwargs = value.NewDict(0)
 
+// wireArg converts a call argument to a value every serializer encodes:
+// value.From, except that a Go int is left as it is (every encoder writes
+// it as the int64 From would make), which spares boxing it again.
+func wireArg(a any) (any, error) {
+	if _, ok := a.(int); ok {
+		return a, nil
+	}
+	return value.From(a)
+}
+
 func (p *Proxy) encodeArgs(args []any, kwargs map[string]any, nilKwargs bool) ([]any, *value.Dict, error) {
 	vargs := make([]any, len(args))
 	for i, a := range args {
-		v, err := value.From(a)
+		v, err := wireArg(a)
 		if err != nil {
 			return nil, nil, newError(ErrSerialize, err, "argument %d", i+1)
 		}
@@ -166,7 +176,8 @@ func (p *Proxy) idempotent(method string) bool {
 
 // callMessage encodes a call into an INVOKE message.
 func (p *Proxy) callMessage(ctx context.Context, call serial.Call, flags wire.Flags) (*wire.Message, error) {
-	data, err := serial.EncodeCall(p.codec, encodeBuf(sizeHint(call.Args...)), call)
+	hint := sizeHint(call.Args...) + 24*len(call.Batch) // as sizeHint counts an item
+	data, err := serial.EncodeCall(p.codec, encodeBuf(hint), call)
 	if err != nil {
 		return nil, newError(ErrSerialize, err, "cannot serialize call")
 	}
