@@ -181,9 +181,14 @@ func (p *Proxy) callMessage(ctx context.Context, call serial.Call, flags wire.Fl
 	if err != nil {
 		return nil, newError(ErrSerialize, err, "cannot serialize call")
 	}
+	return p.invokeMessage(ctx, data, flags), nil
+}
+
+// invokeMessage wraps an encoded call in an INVOKE message.
+func (p *Proxy) invokeMessage(ctx context.Context, data []byte, flags wire.Flags) *wire.Message {
 	m := &wire.Message{Type: wire.MsgInvoke, Flags: flags, SerializerID: p.codec.ID(), Data: data}
 	addOutgoingAnnotations(ctx, m)
-	return m, nil
+	return m
 }
 
 // roundTrip encodes a call, sends it and decodes the reply.
@@ -192,6 +197,11 @@ func (p *Proxy) roundTrip(ctx context.Context, cc *clientConn, call serial.Call,
 	if err != nil {
 		return nil, err
 	}
+	return p.exchange(ctx, cc, m)
+}
+
+// exchange sends an INVOKE message and decodes the reply.
+func (p *Proxy) exchange(ctx context.Context, cc *clientConn, m *wire.Message) (any, error) {
 	reply, err := cc.roundTrip(ctx, m, p.cfg.Timeout)
 	// The request was written (or failed) synchronously; nothing refers to
 	// its buffer any more.
@@ -294,6 +304,8 @@ func sizeHint(vs ...any) int {
 			n += len(x) + len(x)/3 + 64 // serpent writes base64
 		case string:
 			n += len(x) + 16
+		case []any:
+			n += 24 + 8*len(x) // a batch's results, mostly
 		default:
 			n += 24 // numbers, small containers, the items of a batch
 		}

@@ -43,12 +43,26 @@ type BatchEncoder interface {
 	AppendBatchCall(dst []byte, c Call) ([]byte, error)
 }
 
+// BatchAppender is implemented by serializers that can encode the items of
+// a batched call one at a time, as a client queues them, and then the call
+// around them. AppendBatchItem appends one item as it appears inside the
+// call's encoding; AppendBatchFrame appends the whole call c (its Batch
+// ignored) with items, the concatenated encodings of n items, in place of
+// its items. The result must be the bytes [EncodeCall] gives for c with
+// those items, and both return dst unchanged on error.
+type BatchAppender interface {
+	AppendBatchItem(dst []byte, it BatchItem) ([]byte, error)
+	AppendBatchFrame(dst []byte, c Call, n int, items []byte) ([]byte, error)
+}
+
 // BatchDecoder is implemented by serializers that decode a batched call
 // straight into [BatchItem]s. UnmarshalBatchCall returns ok false when the
 // payload is not in the shape it handles, or is not valid at all; the
 // caller then decodes it the generic way, which gives the result or the
 // error. So a payload it accepts must decode to exactly what the generic
-// way gives, within the same limits.
+// way gives, within the same limits, except that an item's empty keyword
+// arguments may come back as nil (a call without keyword arguments either
+// way).
 type BatchDecoder interface {
 	UnmarshalBatchCall(data []byte, lim Limits) (c Call, ok bool)
 }

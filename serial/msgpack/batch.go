@@ -12,8 +12,9 @@ import (
 // and UnmarshalBatchCall decodes the common shape straight into them.
 
 var (
-	_ serial.BatchEncoder = (*Codec)(nil)
-	_ serial.BatchDecoder = (*Codec)(nil)
+	_ serial.BatchEncoder  = (*Codec)(nil)
+	_ serial.BatchAppender = (*Codec)(nil)
+	_ serial.BatchDecoder  = (*Codec)(nil)
 )
 
 // AppendBatchCall appends the encoding of c, a call with Batch set, to dst:
@@ -21,16 +22,46 @@ var (
 // (object, method, a list of [method, args, kwargs] items, kwargs). On
 // error dst is returned unchanged.
 func (*Codec) AppendBatchCall(dst []byte, c serial.Call) ([]byte, error) {
-	out, err := appendBatchCall(dst, c)
+	b, err := appendBatchHead(dst, c, len(c.Batch))
+	for i := 0; err == nil && i < len(c.Batch); i++ {
+		b, err = appendBatchItem(b, &c.Batch[i])
+	}
+	if err == nil {
+		b, err = appendKwargs(b, c.Kwargs, maxEncodeDepth-1)
+	}
 	if err != nil {
 		return dst, err
 	}
-	return out, nil
+	return b, nil
 }
 
-func appendBatchCall(b []byte, c serial.Call) ([]byte, error) {
-	// The depths are those appendValue passes down: the call array at
-	// maxEncodeDepth, its items one below, an item's parts two below.
+// AppendBatchItem appends the encoding of one item of a batched call, as
+// AppendBatchCall writes it. On error dst is returned unchanged.
+func (*Codec) AppendBatchItem(dst []byte, it serial.BatchItem) ([]byte, error) {
+	b, err := appendBatchItem(dst, &it)
+	if err != nil {
+		return dst, err
+	}
+	return b, nil
+}
+
+// AppendBatchFrame appends the encoding of c with items, the encodings of
+// n items by AppendBatchItem, as its items: what AppendBatchCall gives for
+// c with those items. On error dst is returned unchanged.
+func (*Codec) AppendBatchFrame(dst []byte, c serial.Call, n int, items []byte) ([]byte, error) {
+	b, err := appendBatchHead(dst, c, n)
+	if err == nil {
+		b, err = appendKwargs(append(b, items...), c.Kwargs, maxEncodeDepth-1)
+	}
+	if err != nil {
+		return dst, err
+	}
+	return b, nil
+}
+
+// appendBatchHead writes the call array's header, the object id, the
+// method name and the header of the list of n items.
+func appendBatchHead(b []byte, c serial.Call, n int) ([]byte, error) {
 	b = append(b, 0x94)
 	b, err := appendStr(b, c.Object)
 	if err != nil {
@@ -39,27 +70,25 @@ func appendBatchCall(b []byte, c serial.Call) ([]byte, error) {
 	if b, err = appendStr(b, c.Method); err != nil {
 		return b, err
 	}
-	if b, err = appendContainerHeader(b, len(c.Batch), 0x90, 0xdc, 0xdd); err != nil {
+	return appendContainerHeader(b, n, 0x90, 0xdc, 0xdd)
+}
+
+// appendBatchItem writes one item. The depths are those appendValue
+// passes down: the call array at maxEncodeDepth, its list of items one
+// below, an item two below and the item's parts three below.
+func appendBatchItem(b []byte, it *serial.BatchItem) ([]byte, error) {
+	if it.Malformed {
+		return append(b, 0xc0), nil // serial.BatchArgs sends None
+	}
+	b = append(b, 0x93)
+	b, err := appendStr(b, it.Method)
+	if err != nil {
 		return b, err
 	}
-	for i := range c.Batch {
-		it := &c.Batch[i]
-		if it.Malformed {
-			b = append(b, 0xc0) // serial.BatchArgs sends None
-			continue
-		}
-		b = append(b, 0x93)
-		if b, err = appendStr(b, it.Method); err != nil {
-			return b, err
-		}
-		if b, err = appendArray(b, it.Args, maxEncodeDepth-3); err != nil {
-			return b, err
-		}
-		if b, err = appendKwargs(b, it.Kwargs, maxEncodeDepth-3); err != nil {
-			return b, err
-		}
+	if b, err = appendArray(b, it.Args, maxEncodeDepth-3); err != nil {
+		return b, err
 	}
-	return appendKwargs(b, c.Kwargs, maxEncodeDepth-1)
+	return appendKwargs(b, it.Kwargs, maxEncodeDepth-3)
 }
 
 // appendKwargs writes keyword arguments, None for nil.
@@ -73,7 +102,7 @@ func appendKwargs(b []byte, kw *value.Dict, depth int) ([]byte, error) {
 // UnmarshalBatchCall decodes data as the payload of a batched call within
 // lim, into Batch, when it has the shape Pyro4 and flint send: an array of
 // object id, method name, a list of [str, array, map or nil] items, and a
-// map or nil. For anything else, valid or not, it returns ok false, and
+// map or nil. An item's empty map comes back as nil. For anything else, valid or not, it returns ok false, and
 // serial.DecodeBatchCall decodes the payload the generic way, which gives
 // the result or the error. The limits are charged exactly as Unmarshal
 // charges them, in the same order, and checked before each allocation.
@@ -179,7 +208,14 @@ func (d *decoder) batchCall() (c serial.Call, ok bool) {
 		}
 		d.depth++
 		it.Args = args
-		if it.Kwargs, ok = d.kwargs(); !ok {
+		if d.pos < len(d.data) && d.data[d.pos] == 0x80 {
+			// No keyword arguments: nil rather than a Dict each, as
+			// serial.BatchDecoder allows. The limits see an empty map.
+			if d.container(0, 2) != nil {
+				return c, false
+			}
+			d.pos++
+		} else if it.Kwargs, ok = d.kwargs(); !ok {
 			return c, false
 		}
 		d.depth++
