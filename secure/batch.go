@@ -13,22 +13,31 @@ import (
 // (Pyro4's batched calls). The daemon runs them in order and stops at the
 // first error. A Batch is not safe for concurrent use.
 type Batch struct {
-	p     *Proxy
-	items []any
-	err   error
+	p   *Proxy
+	err error
 
-	// slab backs the (method, args, kwargs) tuples and the argument lists
-	// of the queued calls, a few calls per allocation; name is the last
-	// method name boxed, as a batch mostly repeats one.
+	// When the proxy's codec is a serial.BatchAppender (msgpack), the
+	// calls are encoded as they are queued: enc holds n of them. Otherwise
+	// they are kept as items until the batch is sent.
+	app   serial.BatchAppender
+	enc   []byte
+	n     int
+	items []serial.BatchItem
+
+	// slab backs the argument lists of queued items, many calls per
+	// allocation; with an appender it is only scratch space.
 	slab []any
-	name any
 }
 
 // batchSlab is the number of slab elements allocated at once.
 const batchSlab = 256
 
 // Batch returns an empty batch of calls on p's object.
-func (p *Proxy) Batch() *Batch { return &Batch{p: p} }
+func (p *Proxy) Batch() *Batch {
+	b := &Batch{p: p}
+	b.app, _ = p.codec.(serial.BatchAppender)
+	return b
+}
 
 // Add queues a call with positional arguments.
 func (b *Batch) Add(method string, args ...any) *Batch { return b.AddKw(method, args, nil) }
@@ -44,41 +53,49 @@ func (b *Batch) AddKw(method string, args []any, kwargs map[string]any) *Batch {
 			b.err = err
 			return b
 		}
-		b.items = append(b.items, value.Tuple{b.boxName(method), value.Tuple(vargs), kw})
-		return b
+		return b.queue(serial.BatchItem{Method: method, Args: vargs, Kwargs: kw})
 	}
 	// encodeArgs without keyword arguments, into the slab.
-	n := 3 + len(args)
+	n := len(args)
 	if len(b.slab) < n {
 		b.slab = make([]any, max(n, batchSlab))
 	}
-	t := b.slab[:n:n]
-	b.slab = b.slab[n:]
-	vargs := t[3:]
+	vargs := b.slab[:n:n]
 	for i, a := range args {
-		v, err := value.From(a)
+		v, err := wireArg(a)
 		if err != nil {
-			clear(t)
+			clear(vargs)
 			b.err = newError(ErrSerialize, err, "argument %d", i+1)
 			return b
 		}
 		vargs[i] = v
 	}
-	t[0], t[1], t[2] = b.boxName(method), value.Tuple(vargs), noKwargs
-	b.items = append(b.items, value.Tuple(t[:3:3]))
+	if b.app != nil {
+		b.queue(serial.BatchItem{Method: method, Args: vargs, Kwargs: noKwargs})
+		clear(vargs) // encoded: the scratch space keeps nothing alive
+		return b
+	}
+	b.slab = b.slab[n:]
+	return b.queue(serial.BatchItem{Method: method, Args: vargs, Kwargs: noKwargs})
+}
+
+// queue adds an item, encoding it at once if the codec can.
+func (b *Batch) queue(it serial.BatchItem) *Batch {
+	if b.app == nil {
+		b.items = append(b.items, it)
+		return b
+	}
+	enc, err := b.app.AppendBatchItem(b.enc, it)
+	if err != nil {
+		b.err = newError(ErrSerialize, err, "cannot serialize call")
+		return b
+	}
+	b.enc, b.n = enc, b.n+1
 	return b
 }
 
-// boxName returns method as an interface value, reusing the last one.
-func (b *Batch) boxName(method string) any {
-	if s, ok := b.name.(string); !ok || s != method {
-		b.name = method
-	}
-	return b.name
-}
-
 // Len returns the number of queued calls.
-func (b *Batch) Len() int { return len(b.items) }
+func (b *Batch) Len() int { return b.n + len(b.items) }
 
 // BatchResult holds the results of a batch, in call order. If a call
 // failed, Err is its error and Values holds the results of the calls
@@ -145,6 +162,19 @@ func (b *Batch) send(ctx context.Context, flags wire.Flags) (any, error) {
 	b.p.mu.Lock()
 	obj := b.p.resolved.Object
 	b.p.mu.Unlock()
-	call := serial.Call{Object: obj, Method: "<batch>", Args: b.items}
-	return b.p.roundTrip(ctx, cc, call, flags|wire.FlagBatch)
+	flags |= wire.FlagBatch
+	if b.app != nil {
+		call := serial.Call{Object: obj, Method: "<batch>"}
+		data, err := b.app.AppendBatchFrame(encodeBuf(len(b.enc)+len(obj)+32), call, b.n, b.enc)
+		if err != nil {
+			return nil, newError(ErrSerialize, err, "cannot serialize call")
+		}
+		return b.p.exchange(ctx, cc, b.p.invokeMessage(ctx, data, flags))
+	}
+	batch := b.items
+	if batch == nil {
+		batch = []serial.BatchItem{}
+	}
+	call := serial.Call{Object: obj, Method: "<batch>", Batch: batch}
+	return b.p.roundTrip(ctx, cc, call, flags)
 }

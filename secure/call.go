@@ -62,10 +62,20 @@ func (p *Proxy) invoke(ctx context.Context, method string, args []any, kwargs ma
 // none. It is shared and only ever read (encoded).
 var noKwargs = value.NewDict(0)
 
+// wireArg converts a call argument to a value every serializer encodes:
+// value.From, except that a Go int is left as it is (every encoder writes
+// it as the int64 From would make), which spares boxing it again.
+func wireArg(a any) (any, error) {
+	if _, ok := a.(int); ok {
+		return a, nil
+	}
+	return value.From(a)
+}
+
 func (p *Proxy) encodeArgs(args []any, kwargs map[string]any, nilKwargs bool) ([]any, *value.Dict, error) {
 	vargs := make([]any, len(args))
 	for i, a := range args {
-		v, err := value.From(a)
+		v, err := wireArg(a)
 		if err != nil {
 			return nil, nil, newError(ErrSerialize, err, "argument %d", i+1)
 		}
@@ -166,16 +176,23 @@ func (p *Proxy) idempotent(method string) bool {
 
 // callMessage encodes a call into an INVOKE message.
 func (p *Proxy) callMessage(ctx context.Context, call serial.Call, flags wire.Flags) (*wire.Message, error) {
-	data, segs, err := serial.EncodeCallSegments(p.codec, encodeBuf(sizeHint(p.codec, call.Args...)), call, segmentMin)
+	hint := sizeHint(p.codec, call.Args...) + 24*len(call.Batch) // as sizeHint counts an item
+	data, segs, err := serial.EncodeCallSegments(p.codec, encodeBuf(hint), call, segmentMin)
 	if err != nil {
 		return nil, newError(ErrSerialize, err, "cannot serialize call")
 	}
-	m := &wire.Message{Type: wire.MsgInvoke, Flags: flags, SerializerID: p.codec.ID(), Data: data}
+	m := p.invokeMessage(ctx, data, flags)
 	if segs != nil {
 		m.Data, m.Segments = nil, segs
 	}
-	addOutgoingAnnotations(ctx, m)
 	return m, nil
+}
+
+// invokeMessage wraps an encoded call in an INVOKE message.
+func (p *Proxy) invokeMessage(ctx context.Context, data []byte, flags wire.Flags) *wire.Message {
+	m := &wire.Message{Type: wire.MsgInvoke, Flags: flags, SerializerID: p.codec.ID(), Data: data}
+	addOutgoingAnnotations(ctx, m)
+	return m
 }
 
 // roundTrip encodes a call, sends it and decodes the reply.
@@ -184,6 +201,11 @@ func (p *Proxy) roundTrip(ctx context.Context, cc *clientConn, call serial.Call,
 	if err != nil {
 		return nil, err
 	}
+	return p.exchange(ctx, cc, m)
+}
+
+// exchange sends an INVOKE message and decodes the reply.
+func (p *Proxy) exchange(ctx context.Context, cc *clientConn, m *wire.Message) (any, error) {
 	reply, err := cc.roundTrip(ctx, m, p.cfg.Timeout)
 	// The request was written (or failed) synchronously; nothing refers to
 	// its buffer any more.
@@ -296,6 +318,8 @@ func sizeHint(codec serial.Serializer, vs ...any) int {
 			n += len(x) + len(x)/3 + 64 // serpent writes base64
 		case string:
 			n += len(x) + 16
+		case []any:
+			n += 24 + 8*len(x) // a batch's results, mostly
 		default:
 			n += 24 // numbers, small containers, the items of a batch
 		}

@@ -123,6 +123,25 @@ func TestGoClientToPythonDaemon(t *testing.T) {
 			n, err = Call[int](context.Background(), p, "add", 40, 2)
 			require.NoError(t, err)
 			assert.Equal(t, 42, n)
+
+			// A batch: the Python daemon decodes flint's items, and
+			// stops at the first failure. (Pyro4's marshal serializer
+			// cannot send the wrapped exception of a failed batch call:
+			// the daemon answers "unmarshallable object".)
+			b := p.Batch().Add("add", 1, 2).Add("add", 1<<40, -300).Add("sum", 1, 2, 3).
+				AddKw("opts", []any{"y"}, map[string]any{"flag": false}).Add("echo", d)
+			if ser != "marshal" {
+				b.Add("echo").Add("add", 1, 1)
+			}
+			res, err := b.Run(ctx)
+			require.NoError(t, err)
+			assert.True(t, value.Equal([]any{int64(3), int64(1)<<40 - 300, int64(6), "y False", d}, res.Values), "%#v", res.Values)
+			if ser != "marshal" {
+				require.ErrorAs(t, res.Err, &re)
+				assert.Equal(t, "builtins.TypeError", re.Class)
+			} else {
+				assert.NoError(t, res.Err)
+			}
 		})
 	}
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/flintrpc/flint/value"
 )
 
 func fastDaemon(t *testing.T) URI {
@@ -56,6 +58,41 @@ func TestBatchTypedCalls(t *testing.T) {
 			assert.Nil(t, res.Values)
 			require.ErrorAs(t, res.Err, &re)
 			assert.Equal(t, "builtins.TypeError", re.Class)
+		})
+	}
+}
+
+// TestBatchErrors: a call that cannot be encoded fails the batch at Run
+// with ErrSerialize and sends nothing; a batch can be run again, and an
+// empty one gives no results, with every serializer.
+func TestBatchErrors(t *testing.T) {
+	uri := fastDaemon(t)
+	for _, ser := range []string{"serpent", "msgpack", "json", "marshal"} {
+		t.Run(ser, func(t *testing.T) {
+			p := callsProxy(t, uri, ProxyConfig{Serializer: ser})
+			for _, b := range []*Batch{
+				p.Batch().Add("add", 1, 2).Add("upper", "bad \xff"),
+				p.Batch().Add("add", 1, 2).Add("add", make(chan int), 1),
+				p.Batch().AddKw("rep", []any{"ab"}, map[string]any{"n": make(chan int)}),
+			} {
+				_, err := b.Run(ctxT(t))
+				require.ErrorIs(t, err, ErrSerialize)
+				require.ErrorIs(t, b.RunOneway(ctxT(t)), ErrSerialize)
+			}
+			b := p.Batch()
+			assert.Equal(t, 0, b.Len())
+			res, err := b.Run(ctxT(t))
+			require.NoError(t, err)
+			assert.Empty(t, res.Values)
+			assert.NoError(t, res.Err)
+			b.Add("add", 1, 2).AddKw("rep", []any{"ab"}, map[string]any{"n": 2}).Add("add", 300, 1<<40)
+			assert.Equal(t, 3, b.Len())
+			for range 2 {
+				res, err = b.Run(ctxT(t))
+				require.NoError(t, err)
+				require.NoError(t, res.Err)
+				assert.True(t, value.Equal([]any{int64(3), "abab", int64(300 + 1<<40)}, res.Values), "%#v", res.Values)
+			}
 		})
 	}
 }

@@ -425,7 +425,12 @@ func (sc *serverConn) invoke(m *wire.Message) {
 		sc.c.Close()
 		return
 	}
-	call, err := serial.DecodeCall(codec, m.Data, sc.lim)
+	var call serial.Call
+	if m.Flags&wire.FlagBatch != 0 {
+		call, err = serial.DecodeBatchCall(codec, m.Data, sc.lim)
+	} else {
+		call, err = serial.DecodeCall(codec, m.Data, sc.lim)
+	}
 	if err != nil {
 		sc.d.log.Warn("bad call payload", "peer", sc.c.Identity().String(), "error", err.Error())
 		if !oneway {
@@ -987,33 +992,19 @@ func (sc *serverConn) attribute(ctx context.Context, e *entry, call serial.Call)
 // batch runs Pyro4's "<batch>" call: the calls in order, stopping at the
 // first error, whose exception is wrapped as the last result.
 func (sc *serverConn) batch(ctx context.Context, codec serial.Serializer, m *wire.Message, info *CallInfo, call serial.Call, oneway bool) {
-	results := make([]any, 0, len(call.Args))
+	results := make([]any, 0, len(call.Batch))
 	var e *entry
 	if call.Object != DaemonObjectID {
 		e, _ = sc.d.lookup(call.Object)
 	}
-	for _, item := range call.Args {
-		var triple []any
-		switch t := item.(type) {
-		case value.Tuple:
-			triple = t
-		case []any:
-			triple = t
-		}
+	for i := range call.Batch {
+		item := &call.Batch[i]
 		var err error
 		var res any
-		if len(triple) != 3 {
+		if item.Malformed {
 			err = newError(ErrProtocol, nil, "malformed batch item")
 		} else {
-			name, _ := triple[0].(string)
-			sub := serial.Call{Object: call.Object, Method: name}
-			switch a := triple[1].(type) {
-			case value.Tuple:
-				sub.Args = a
-			case []any:
-				sub.Args = a
-			}
-			sub.Kwargs, _ = triple[2].(*value.Dict)
+			sub := serial.Call{Object: call.Object, Method: item.Method, Args: item.Args, Kwargs: item.Kwargs}
 			res, err = sc.dispatchItem(ctx, info, sub, true, e)
 			if st, ok := res.(*stream); ok {
 				st.close()

@@ -42,6 +42,56 @@ func TestSafeCodecsWork(t *testing.T) {
 	}
 }
 
+// plain hides a codec's optional interfaces (BatchEncoder, BatchDecoder).
+type plain struct{ serial.Serializer }
+
+// TestSafeCodecsBatch runs a batched call through every safe codec, with
+// and without the codec's own batch encoding and decoding: the bytes are
+// those of the items sent as (method, args, kwargs) tuples, and decoding
+// gives the items back.
+func TestSafeCodecsBatch(t *testing.T) {
+	kw := value.NewDict(1)
+	kw.Append("greeting", "hi")
+	items := []serial.BatchItem{
+		{Method: "add", Args: []any{int64(1), 2}, Kwargs: value.NewDict(0)},
+		{Method: "greet", Args: []any{"Alice", []any{2.5, nil}}, Kwargs: kw},
+		{Method: "none", Args: []any{}},
+	}
+	tuples := []any{
+		value.Tuple{"add", value.Tuple{int64(1), 2}, value.NewDict(0)},
+		value.Tuple{"greet", value.Tuple{"Alice", []any{2.5, nil}}, kw},
+		value.Tuple{"none", value.Tuple{}, nil},
+	}
+	for _, s := range Safe() {
+		t.Run(s.Name(), func(t *testing.T) {
+			want, err := serial.EncodeCall(s, nil, serial.Call{Object: "obj_1", Method: "<batch>", Args: tuples})
+			require.NoError(t, err)
+			for _, codec := range []serial.Serializer{s, plain{s}} {
+				b, err := serial.EncodeCall(codec, nil, serial.Call{Object: "obj_1", Method: "<batch>", Batch: items})
+				require.NoError(t, err)
+				assert.Equal(t, want, b)
+				got, err := serial.DecodeBatchCall(codec, b, serial.Limits{})
+				require.NoError(t, err)
+				assert.Equal(t, "obj_1", got.Object)
+				assert.Equal(t, "<batch>", got.Method)
+				assert.Nil(t, got.Args)
+				require.Len(t, got.Batch, len(items))
+				for i, it := range items {
+					g := got.Batch[i]
+					assert.Equal(t, it.Method, g.Method)
+					assert.False(t, g.Malformed)
+					assert.True(t, value.Equal(it.Args, g.Args), "item %d args %#v", i, g.Args)
+					if it.Kwargs == nil {
+						assert.Nil(t, g.Kwargs)
+					} else {
+						assert.True(t, value.Equal(it.Kwargs, g.Kwargs), "item %d kwargs %#v", i, g.Kwargs)
+					}
+				}
+			}
+		})
+	}
+}
+
 func TestRegistryHasNoPickle(t *testing.T) {
 	r := Registry()
 	assert.Equal(t, []string{"json", "marshal", "msgpack", "serpent"}, r.Names())

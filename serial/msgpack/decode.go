@@ -294,6 +294,17 @@ func (d *decoder) arrayN(n int) (any, error) {
 		return nil, err
 	}
 	d.depth--
+	a, err := d.elements(n)
+	if err != nil {
+		return nil, err
+	}
+	d.depth++
+	return a, nil
+}
+
+// elements decodes the n elements of an array whose header container
+// has checked.
+func (d *decoder) elements(n int) ([]any, error) {
 	var a []any
 	if n <= slabArray && n > 0 {
 		if len(d.slab) < n {
@@ -312,7 +323,6 @@ func (d *decoder) arrayN(n int) (any, error) {
 		}
 		a[i] = v
 	}
-	d.depth++
 	return a, nil
 }
 
