@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/flintrpc/flint/auth"
 	"github.com/flintrpc/flint/policy"
 	"github.com/flintrpc/flint/serial"
+	"github.com/flintrpc/flint/serial/codecs"
 	"github.com/flintrpc/flint/serial/serpent"
 	"github.com/flintrpc/flint/value"
 	"github.com/flintrpc/flint/wire"
@@ -274,4 +276,54 @@ func TestSlowReader(t *testing.T) {
 	stillServes(t, uri, insecure())
 	require.Eventually(t, func() bool { return d.Connections() == 0 }, 10*time.Second, 20*time.Millisecond,
 		"the slow reader's connection is closed")
+}
+
+// TestMalformedBatchItems sends batches by hand: the calls before a
+// malformed item run, the item gives a ProtocolError as the last result,
+// and nothing after it runs, with every safe codec (msgpack's own batch
+// decoding and the generic one).
+func TestMalformedBatchItems(t *testing.T) {
+	_, uri := greetingDaemon(t, insecure())
+	d := newTestDaemon(t, insecure())
+	a := &arith{}
+	_, err := d.Register(a, Expose("Add"), WithID("adder"))
+	require.NoError(t, err)
+	startDaemon(t, d)
+	kw := value.NewDict(0)
+	good := value.Tuple{"add", value.Tuple{int64(1), int64(2)}, kw}
+	for _, c := range codecs.Safe() {
+		for name, items := range map[string][]any{
+			"none":       {good, nil, good},
+			"two":        {good, value.Tuple{"add", value.Tuple{int64(1), int64(2)}}, good},
+			"str":        {good, "add", good},
+			"method int": {good, value.Tuple{int64(7), value.Tuple{}, kw}, good},
+		} {
+			t.Run(c.Name()+"/"+name, func(t *testing.T) {
+				a.ran.Store(0)
+				_, r, w := rawClient(t, d)
+				connectRaw(t, r, w, "adder")
+				data, err := serial.EncodeCall(c, nil, serial.Call{Object: "adder", Method: "<batch>", Args: items})
+				require.NoError(t, err)
+				require.NoError(t, w.WriteMessage(&wire.Message{Type: wire.MsgInvoke, Flags: wire.FlagBatch, SerializerID: c.ID(), Data: data}))
+				m, err := r.ReadMessage()
+				require.NoError(t, err)
+				require.Equal(t, wire.MsgResult, m.Type)
+				v, err := c.Unmarshal(m.Data, serial.Limits{})
+				require.NoError(t, err)
+				res := asSeq(v)
+				require.Len(t, res, 2, "%#v", v)
+				assert.True(t, value.Equal(int64(3), res[0]), "%#v", res[0])
+				x, ok := value.ParseExceptionWrapper(res[1])
+				require.True(t, ok, "%#v", res[1])
+				if name == "method int" {
+					assert.Equal(t, "builtins.AttributeError", x.Class)
+				} else {
+					assert.Equal(t, ErrProtocol.class, x.Class)
+					assert.Contains(t, fmt.Sprint(x.Args...), "malformed batch item")
+				}
+				assert.EqualValues(t, 1, a.ran.Load())
+			})
+		}
+	}
+	stillServes(t, uri, insecure())
 }

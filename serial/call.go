@@ -189,11 +189,20 @@ func DecodeBatchCall(s Serializer, data []byte, lim Limits) (Call, error) {
 
 // BatchItems interprets decoded positional arguments as the items of a
 // batch. Every argument gives an item, Malformed if it is not a tuple or
-// list of three.
+// list of three, up to the first malformed one: a batch stops there, so
+// the rest are left out (and a payload of many one-byte non-items costs no
+// item each).
 func BatchItems(args []any) []BatchItem {
-	items := make([]BatchItem, len(args))
+	n := len(args)
 	for i, a := range args {
-		items[i] = BatchItemFromValue(a)
+		if BatchItemFromValue(a).Malformed {
+			n = i + 1
+			break
+		}
+	}
+	items := make([]BatchItem, n)
+	for i := range items {
+		items[i] = BatchItemFromValue(args[i])
 	}
 	return items
 }

@@ -183,9 +183,9 @@ func TestDecodeBatchCallShapes(t *testing.T) {
 		"common": {data: enc([]any{"o", "<batch>", []any{[]any{"a", []any{int64(1)}, kw}, []any{"b", []any{}, nil}}, nil}), fast: true,
 			items: []serial.BatchItem{{Method: "a", Args: []any{int64(1)}, Kwargs: kw}, {Method: "b", Args: []any{}}}},
 		"item of two": {data: enc([]any{"o", "<batch>", []any{[]any{"a", []any{}}, []any{"b", []any{}, kw}}, nil}),
-			items: []serial.BatchItem{{Malformed: true}, {Method: "b", Args: []any{}, Kwargs: kw}}},
-		"not an array": {data: enc([]any{"o", "<batch>", []any{"a", int64(3)}, nil}),
-			items: []serial.BatchItem{{Malformed: true}, {Malformed: true}}},
+			items: []serial.BatchItem{{Malformed: true}}}, // a batch stops at a malformed item
+		"not an array": {data: enc([]any{"o", "<batch>", []any{[]any{"b", []any{}, kw}, "a", int64(3)}, nil}),
+			items: []serial.BatchItem{{Method: "b", Args: []any{}, Kwargs: kw}, {Malformed: true}}},
 		"odd parts": {data: enc([]any{"o", "<batch>", []any{[]any{int64(1), nil, "x"}}, nil}),
 			items: []serial.BatchItem{{}}},
 		"no items":        {data: enc([]any{"o", "<batch>", nil, nil}), items: []serial.BatchItem{}},
