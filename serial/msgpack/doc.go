@@ -55,6 +55,12 @@
 //     payload Pyro4 could not read), [serial.ErrLimit] (a limit was hit) or
 //     [serial.ErrUnsupported] (a valid value the model cannot hold, such as
 //     a map used as a map key, or a Go value the encoder cannot write).
+//   - The batched-call paths ([Codec.AppendBatchCall], [Codec.AppendBatchItem]
+//     with [Codec.AppendBatchFrame], [Codec.UnmarshalBatchCall]) write the
+//     bytes Marshal writes for the generic value tree and decode what
+//     Unmarshal decodes, charging the same limits; UnmarshalBatchCall
+//     handles only the common shape and leaves everything else, errors
+//     included, to Unmarshal.
 //
 // # Differences from python msgpack
 //
