@@ -67,6 +67,15 @@ type BatchDecoder interface {
 	UnmarshalBatchCall(data []byte, lim Limits) (c Call, ok bool)
 }
 
+// CallEncoder is implemented by serializers that encode a call (without
+// Batch) straight from its fields rather than through the generic value
+// tree. AppendCallSegments must give the bytes (and pieces) that
+// [EncodeCallSegments] gives through the tree, and return dst unchanged on
+// error; min 0 means no byte string is left out.
+type CallEncoder interface {
+	AppendCallSegments(dst []byte, c Call, min int) (buf []byte, segs [][]byte, err error)
+}
+
 // EncodeCall appends the encoding of c to dst in the shape Pyro4 uses for the
 // serializer s: a 4-tuple for serpent and marshal (marshal sends the
 // arguments as a list), an array for msgpack, and an object with the keys
@@ -80,6 +89,9 @@ func EncodeCall(s Serializer, dst []byte, c Call) ([]byte, error) {
 		if be, ok := s.(BatchEncoder); ok {
 			return be.AppendBatchCall(dst, c)
 		}
+	} else if ce, ok := s.(CallEncoder); ok {
+		buf, _, err := ce.AppendCallSegments(dst, c, 0)
+		return buf, err
 	}
 	return s.Marshal(dst, callValue(s, c))
 }
@@ -92,6 +104,9 @@ func EncodeCallSegments(s Serializer, dst []byte, c Call, min int) (buf []byte, 
 	if c.Batch != nil {
 		buf, err = EncodeCall(s, dst, c)
 		return buf, nil, err
+	}
+	if ce, ok := s.(CallEncoder); ok {
+		return ce.AppendCallSegments(dst, c, min)
 	}
 	return MarshalSegments(s, dst, callValue(s, c), min)
 }

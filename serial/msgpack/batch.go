@@ -227,3 +227,33 @@ func (d *decoder) batchCall() (c serial.Call, ok bool) {
 	d.depth++
 	return c, true
 }
+
+var _ serial.CallEncoder = (*Codec)(nil)
+
+// AppendCallSegments appends the encoding of c, a call without Batch, as
+// serial.EncodeCallSegments would through the generic value tree, but
+// without building the tree (which costs an interface box per field).
+// Byte strings of at least min bytes are left out as in MarshalSegments;
+// min 0 leaves none out. On error dst is returned unchanged.
+func (*Codec) AppendCallSegments(dst []byte, c serial.Call, min int) ([]byte, [][]byte, error) {
+	var e *segmenter
+	if min > 0 {
+		e = &segmenter{min: min}
+	}
+	b, err := appendBatchHead(dst, c, len(c.Args))
+	for i := 0; err == nil && i < len(c.Args); i++ {
+		b, err = encodeValue(b, c.Args[i], maxEncodeDepth-2, e)
+	}
+	if err == nil && c.Kwargs != nil {
+		b, err = encodeMap(b, c.Kwargs, maxEncodeDepth-1, e)
+	} else if err == nil {
+		b = append(b, 0xc0)
+	}
+	if err != nil {
+		return dst, nil, err
+	}
+	if e == nil {
+		return b, nil, nil
+	}
+	return b, serial.Segments(b, len(dst), e.cuts), nil
+}

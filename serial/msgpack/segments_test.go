@@ -68,3 +68,46 @@ func TestMarshalSegmentsError(t *testing.T) {
 	assert.Nil(t, segs)
 	assert.Equal(t, "keep", string(buf))
 }
+
+// TestAppendCallSegmentsMatchesTree checks the typed call encoder against
+// the generic value tree, with and without long byte strings.
+func TestAppendCallSegmentsMatchesTree(t *testing.T) {
+	kw := value.NewDict(2)
+	kw.Append("flag", true)
+	kw.Append("blob", bytes.Repeat([]byte{9}, 300))
+	long := bytes.Repeat([]byte{3}, 500)
+	c := New()
+	for _, call := range []serial.Call{
+		{Object: "obj", Method: "ping"},
+		{Object: "obj_1", Method: "add", Args: []any{int64(1), 2, "x"}},
+		{Object: "o", Method: "put", Args: []any{long, value.Tuple{long, nil}}, Kwargs: kw},
+	} {
+		kwv := any(nil)
+		if call.Kwargs != nil {
+			kwv = call.Kwargs
+		}
+		args := call.Args
+		if args == nil {
+			args = []any{}
+		}
+		tree := []any{call.Object, call.Method, args, kwv}
+		for _, min := range []int{0, 100, 1000} {
+			wantBuf, wantSegs, err := c.MarshalSegments([]byte("p"), tree, max(min, 1<<30))
+			if min > 0 {
+				wantBuf, wantSegs, err = c.MarshalSegments([]byte("p"), tree, min)
+			}
+			require.NoError(t, err)
+			buf, segs, err := c.AppendCallSegments([]byte("p"), call, min)
+			require.NoError(t, err)
+			assert.Equal(t, wantBuf, buf, "%s min %d", call.Method, min)
+			assert.Equal(t, wantSegs, segs, "%s min %d", call.Method, min)
+			enc, err := serial.EncodeCall(c, []byte("p"), call)
+			require.NoError(t, err)
+			plain, err := c.Marshal([]byte("p"), tree)
+			require.NoError(t, err)
+			assert.Equal(t, plain, enc)
+		}
+	}
+	_, _, err := c.AppendCallSegments([]byte("keep"), serial.Call{Object: "o", Method: "m", Args: []any{make(chan int)}}, 0)
+	require.ErrorIs(t, err, serial.ErrUnsupported)
+}
