@@ -24,7 +24,15 @@ func encodeBuf(n int) []byte {
 // releaseBuf gives a buffer back once nothing refers to it.
 func releaseBuf(b []byte) {
 	if cap(b) >= pooledMin {
-		b = b[:0]
-		bigBufs.Put(&b)
+		putBig(b)
 	}
+}
+
+// putBig pools b. It is apart from releaseBuf so that the pointer Put needs
+// is made only for a buffer that is pooled: taking b's address in
+// releaseBuf itself would put every buffer's slice header on the heap.
+func putBig(b []byte) {
+	p := new([]byte)
+	*p = b[:0]
+	bigBufs.Put(p)
 }

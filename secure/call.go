@@ -110,15 +110,26 @@ func (p *Proxy) invokeRaw(ctx context.Context, method string, args []any, kwargs
 	}
 	for attempt := 0; ; attempt++ {
 		res, err := p.invokeOnce(ctx, method, args, vargs, kw, flags, attr)
-		var sent *errSent
-		if !errors.As(err, &sent) {
-			return res, err
+		if err == nil {
+			return res, nil
+		}
+		sent, ok := asSent(err)
+		if !ok {
+			return nil, err
 		}
 		if attempt == 0 && (p.cfg.RetryNonIdempotent || p.idempotent(method)) && p.cfg.ReconnectAttempts > 0 {
 			continue
 		}
 		return nil, sent.err
 	}
+}
+
+// asSent finds an *errSent in err's chain. It is kept apart from the
+// success path: the target errors.As needs lives on the heap.
+func asSent(err error) (*errSent, bool) {
+	var sent *errSent
+	ok := errors.As(err, &sent)
+	return sent, ok
 }
 
 // invokeOnce makes one attempt at a call. An *errSent error means the
@@ -245,7 +256,9 @@ func addOutgoingAnnotations(ctx context.Context, m *wire.Message) {
 		}
 	}
 	if id, ok := correlationFrom(ctx); ok {
-		m.Annotations = append(m.Annotations, wire.Annotation{Key: "CORR", Value: id[:]})
+		v := new(value.UUID) // only when there is one: slicing id would move it to the heap for every call
+		*v = id
+		m.Annotations = append(m.Annotations, wire.Annotation{Key: "CORR", Value: v[:]})
 	}
 }
 

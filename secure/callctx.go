@@ -71,6 +71,24 @@ func (s *SessionData) Set(key string, v any) {
 
 type callInfoKey struct{}
 
+// callCtx is the context a method runs with: its parent's, carrying the
+// call's CallInfo, in one allocation where context.WithValue and a
+// separate CallInfo take two. Done, Err and Deadline are the parent's, so
+// contexts derived from it see the parent's cancellation directly.
+type callCtx struct {
+	context.Context
+	info CallInfo
+}
+
+// Value returns the CallInfo for callInfoKey and asks the parent for any
+// other key.
+func (c *callCtx) Value(key any) any {
+	if _, ok := key.(callInfoKey); ok {
+		return &c.info
+	}
+	return c.Context.Value(key)
+}
+
 // CallInfoFrom returns the call information of the call ctx belongs to.
 func CallInfoFrom(ctx context.Context) (*CallInfo, bool) {
 	ci, ok := ctx.Value(callInfoKey{}).(*CallInfo)

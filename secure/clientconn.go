@@ -34,6 +34,7 @@ type clientConn struct {
 	mu      sync.Mutex
 	seq     uint16
 	pending map[uint16]chan *wire.Message // nil value: abandoned call
+	spare   []chan *wire.Message          // empty reply channels for reuse
 	reading bool                          // the reader role is taken
 	err     error
 	done    chan struct{}
@@ -209,7 +210,11 @@ func (cc *clientConn) roundTrip(ctx context.Context, m *wire.Message, timeout ti
 	}
 	m.Seq = cc.nextSeqLocked()
 	if !oneway {
-		ch = make(chan *wire.Message, 1)
+		if n := len(cc.spare); n > 0 {
+			ch, cc.spare = cc.spare[n-1], cc.spare[:n-1]
+		} else {
+			ch = make(chan *wire.Message, 1)
+		}
 		cc.pending[m.Seq] = ch
 	}
 	cc.mu.Unlock()
@@ -220,8 +225,23 @@ func (cc *clientConn) roundTrip(ctx context.Context, m *wire.Message, timeout ti
 	if oneway {
 		return nil, nil
 	}
-	return cc.wait(ctx, m.Seq, ch, timeout)
+	r, err := cc.wait(ctx, m.Seq, ch, timeout)
+	if err == nil {
+		// The reply was taken off ch or handed over directly; either way
+		// ch is empty and no longer in pending, so the next call may use
+		// it. An abandoned or closed call's channel is never reused: a
+		// late reply may still be sent to it.
+		cc.mu.Lock()
+		if len(cc.spare) < maxSpareChans {
+			cc.spare = append(cc.spare, ch)
+		}
+		cc.mu.Unlock()
+	}
+	return r, err
 }
+
+// maxSpareChans bounds the reply channels a connection keeps for reuse.
+const maxSpareChans = 16
 
 // wait waits for the reply to the call with sequence number seq, which
 // arrives on ch, reading the connection itself when nobody else does.

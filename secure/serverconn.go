@@ -441,7 +441,8 @@ func (sc *serverConn) invoke(m *wire.Message) {
 		}
 		return
 	}
-	info := &CallInfo{Peer: sc.c.Identity(), Object: call.Object, Method: call.Method, Session: &sc.session}
+	cx := &callCtx{Context: sc.ctx, info: CallInfo{Peer: sc.c.Identity(), Object: call.Object, Method: call.Method, Session: &sc.session}}
+	info := &cx.info
 	sc.fillCorr(info, m)
 	for _, a := range m.Annotations {
 		switch a.Key {
@@ -453,7 +454,7 @@ func (sc *serverConn) invoke(m *wire.Message) {
 			info.Annotations[a.Key] = a.Value
 		}
 	}
-	ctx := context.WithValue(sc.ctx, callInfoKey{}, info)
+	var ctx context.Context = cx
 	if m.Flags&wire.FlagBatch != 0 {
 		sc.batch(ctx, codec, m, info, call, oneway)
 		return
@@ -482,7 +483,7 @@ func (sc *serverConn) replyValue(codec serial.Serializer, m *wire.Message, info 
 		sc.replyError(codec, m, info, newError(ErrSerialize, err, "cannot serialize result"))
 		return
 	}
-	reply := &wire.Message{Type: wire.MsgResult, Flags: flags, Seq: m.Seq, SerializerID: m.SerializerID, Data: data}
+	reply := newReply(m, flags, data)
 	if segs != nil {
 		// The result's long byte strings go out from their own memory.
 		reply.Data, reply.Segments = nil, segs
@@ -493,6 +494,20 @@ func (sc *serverConn) replyValue(codec serial.Serializer, m *wire.Message, info 
 		sc.c.Close()
 	}
 	releaseBuf(data)
+}
+
+// replyBlock is a reply with room for its CORR annotation, so that a
+// reply costs one allocation.
+type replyBlock struct {
+	m    wire.Message
+	anns [1]wire.Annotation
+}
+
+// newReply returns the RESULT message answering req.
+func newReply(req *wire.Message, flags wire.Flags, data []byte) *wire.Message {
+	b := &replyBlock{m: wire.Message{Type: wire.MsgResult, Flags: flags, Seq: req.Seq, SerializerID: req.SerializerID, Data: data}}
+	b.m.Annotations = b.anns[:0]
+	return &b.m
 }
 
 func (sc *serverConn) addReplyAnnotations(reply *wire.Message, info *CallInfo) {
@@ -525,7 +540,7 @@ func (sc *serverConn) replyError(codec serial.Serializer, m *wire.Message, info 
 			return
 		}
 	}
-	reply := &wire.Message{Type: wire.MsgResult, Flags: wire.FlagException, Seq: m.Seq, SerializerID: m.SerializerID, Data: data}
+	reply := newReply(m, wire.FlagException, data)
 	sc.addReplyAnnotations(reply, info)
 	if werr := sc.c.WriteMessage(reply); werr != nil {
 		sc.c.Close()
@@ -656,9 +671,8 @@ func (sc *serverConn) dispatchItem(ctx context.Context, info *CallInfo, call ser
 // itemCtx returns the context of one call of a batch: the batch's, with a
 // CallInfo naming the call's method.
 func itemCtx(ctx context.Context, info *CallInfo, method string) context.Context {
-	sub := &CallInfo{Peer: info.Peer, Object: info.Object, Method: method, CorrelationID: info.CorrelationID,
-		Annotations: info.Annotations, Session: info.Session}
-	return context.WithValue(ctx, callInfoKey{}, sub)
+	return &callCtx{Context: ctx, info: CallInfo{Peer: info.Peer, Object: info.Object, Method: method, CorrelationID: info.CorrelationID,
+		Annotations: info.Annotations, Session: info.Session}}
 }
 
 var (

@@ -60,11 +60,23 @@ type BatchAppender interface {
 // payload is not in the shape it handles, or is not valid at all; the
 // caller then decodes it the generic way, which gives the result or the
 // error. So a payload it accepts must decode to exactly what the generic
-// way gives, within the same limits, except that an item's empty keyword
-// arguments may come back as nil (a call without keyword arguments either
-// way).
+// way gives, within the same limits, except that empty keyword arguments
+// (an item's or the call's) may come back as nil (a call without keyword
+// arguments either way).
 type BatchDecoder interface {
 	UnmarshalBatchCall(data []byte, lim Limits) (c Call, ok bool)
+}
+
+// CallDecoder is implemented by serializers that decode the payload of an
+// ordinary (not batched) call straight into a [Call], without the generic
+// value tree (which costs an interface box per field). UnmarshalCall
+// returns ok false when the payload is not in the shape it handles, or is
+// not valid at all; [DecodeCall] then decodes it the generic way, which
+// gives the result or the error. So a payload it accepts must decode to
+// exactly what the generic way gives, within the same limits, except that
+// empty positional or keyword arguments may come back as nil.
+type CallDecoder interface {
+	UnmarshalCall(data []byte, lim Limits) (c Call, ok bool)
 }
 
 // CallEncoder is implemented by serializers that encode a call (without
@@ -158,6 +170,11 @@ func nonNil(a []any) []any {
 // DecodeCall decodes an INVOKE payload in any of the shapes EncodeCall
 // writes, accepting a tuple or a list wherever Pyro4 peers send either.
 func DecodeCall(s Serializer, data []byte, lim Limits) (Call, error) {
+	if cd, ok := s.(CallDecoder); ok {
+		if c, ok := cd.UnmarshalCall(data, lim); ok {
+			return c, nil
+		}
+	}
 	v, err := s.Unmarshal(data, lim)
 	if err != nil {
 		return Call{}, err

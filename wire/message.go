@@ -269,7 +269,11 @@ const smallDupScan = 16
 
 // parseChunks parses the annotation region b strictly. It returns every
 // chunk in wire order; values are sub-slices of b capped at their length.
-func parseChunks(b []byte) ([]Annotation, error) {
+func parseChunks(b []byte) ([]Annotation, error) { return parseChunksInto(nil, b) }
+
+// parseChunksInto is parseChunks appending to dst, whose spare capacity
+// (if enough) holds the annotations without an allocation.
+func parseChunksInto(dst []Annotation, b []byte) ([]Annotation, error) {
 	n, unknown := 0, 0
 	for i := 0; i < len(b); {
 		if len(b)-i < chunkHeaderSize {
@@ -305,7 +309,10 @@ func parseChunks(b []byte) ([]Annotation, error) {
 		}
 		keys = sb.String()
 	}
-	anns := make([]Annotation, 0, n)
+	anns := dst[:0]
+	if cap(anns) < n {
+		anns = make([]Annotation, 0, n)
+	}
 	for i := 0; i < len(b); {
 		l := int(binary.BigEndian.Uint16(b[i+4 : i+6]))
 		k, ok := knownKey(b[i : i+4])

@@ -111,7 +111,8 @@ func (r *Reader) readRest() (*Message, error) {
 		return nil, err
 	}
 	annBytes, data := body[:h.AnnotationsSize:h.AnnotationsSize], body[h.AnnotationsSize:]
-	anns, err := parseChunks(annBytes)
+	blk := new(messageBlock)
+	anns, err := parseChunksInto(blk.anns[:0], annBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -123,14 +124,23 @@ func (r *Reader) readRest() (*Message, error) {
 			return nil, err
 		}
 	}
-	return &Message{
+	blk.m = Message{
 		Type:         h.Type,
 		Flags:        h.Flags,
 		Seq:          h.Seq,
 		SerializerID: h.SerializerID,
 		Annotations:  anns,
 		Data:         data,
-	}, nil
+	}
+	return &blk.m, nil
+}
+
+// messageBlock is a received message with room for the annotations most
+// messages carry (CORR and a MAC, say), so that reading one costs one
+// allocation besides its body.
+type messageBlock struct {
+	m    Message
+	anns [3]Annotation
 }
 
 // readBody reads exactly n bytes into a new buffer. A body over
