@@ -35,6 +35,7 @@ type clientConn struct {
 	seq     uint16
 	pending map[uint16]chan *wire.Message // nil value: abandoned call
 	spare   []chan *wire.Message          // empty reply channels for reuse
+	freed   bool                          // the read buffer went back to the pool
 	reading bool                          // the reader role is taken
 	err     error
 	done    chan struct{}
@@ -105,7 +106,23 @@ func (cc *clientConn) releaseLocked() {
 		go cc.bgRead()
 		return
 	}
+	cc.stopReadingLocked()
+}
+
+// stopReadingLocked ends the caller's reader role, for good if the
+// connection is closed. cc.mu is held.
+func (cc *clientConn) stopReadingLocked() {
 	cc.reading = false
+	cc.freeReaderLocked()
+}
+
+// freeReaderLocked gives the read buffer back once the connection is
+// closed and nobody holds the reader role, so that nobody reads again.
+// cc.mu is held.
+func (cc *clientConn) freeReaderLocked() {
+	if cc.err != nil && !cc.reading && !cc.freed && cc.c.ReleaseReader() {
+		cc.freed = true
+	}
 }
 
 // deliver hands reply m to its call. It reports whether m answers seq,
@@ -145,17 +162,27 @@ func (cc *clientConn) bgRead() {
 			if !cc.dead() { // after Close the read error is expected
 				cc.close(newError(ErrConnectionClosed, err, "connection closed"))
 			}
+			cc.quitReading()
 			return
 		}
 		done, err := cc.deliver(m, 0, false)
 		if err != nil {
 			cc.close(err)
+			cc.quitReading()
 			return
 		}
 		if done {
 			return
 		}
 	}
+}
+
+// quitReading ends the reader role of a reader that stops because the
+// connection broke.
+func (cc *clientConn) quitReading() {
+	cc.mu.Lock()
+	cc.stopReadingLocked()
+	cc.mu.Unlock()
 }
 
 func (cc *clientConn) close(err error) {
@@ -170,6 +197,9 @@ func (cc *clientConn) close(err error) {
 	close(cc.done)
 	cc.mu.Unlock()
 	cc.c.Close()
+	cc.mu.Lock()
+	cc.freeReaderLocked()
+	cc.mu.Unlock()
 	for _, ch := range pending {
 		if ch != nil {
 			close(ch)
@@ -346,6 +376,8 @@ func (cc *clientConn) lead(ctx context.Context, seq uint16, ch chan *wire.Messag
 		cc.mu.Lock()
 		if cc.err == nil {
 			cc.releaseLocked()
+		} else {
+			cc.stopReadingLocked()
 		}
 		cc.mu.Unlock()
 		if ctx.Err() != nil {
@@ -361,6 +393,7 @@ func (cc *clientConn) lead(ctx context.Context, seq uint16, ch chan *wire.Messag
 			err = newError(ErrConnectionClosed, err, "connection closed")
 		}
 		cc.close(err)
+		cc.quitReading()
 		return nil, &errSent{cc.closedErr()}
 	}
 }

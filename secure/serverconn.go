@@ -69,6 +69,7 @@ func newServerConn(d *Daemon, c *policy.Conn) *serverConn {
 func (sc *serverConn) serve() {
 	if !sc.handshake() {
 		sc.close()
+		sc.c.ReleaseReader() // this goroutine was the only reader
 		return
 	}
 	sc.work = make(chan *wire.Message)
@@ -208,6 +209,9 @@ func (sc *serverConn) finish() {
 	close(sc.work)
 	sc.wg.Wait()
 	sc.close()
+	// finish runs on the last holder of the reader role, after its last
+	// read; the goroutines that held it before have stopped reading.
+	sc.c.ReleaseReader()
 	close(sc.done)
 }
 
