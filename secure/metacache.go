@@ -39,3 +39,48 @@ func (c *metaCache) store(key string, meta Metadata) {
 	}
 	c.m[key] = meta
 }
+
+// seenReplies remembers the metadata decoded from recent CONNECTOK
+// payloads, by serializer and payload bytes: a daemon sends the same bytes
+// to every client of an object, and decoding them was a fifth of a new
+// connection's allocations. Only the bytes decide, so an entry is exactly
+// what decoding would give; the lists are shared and never modified.
+var seenReplies = replyCache{max: 64}
+
+// maxCachedReply bounds the payloads seenReplies keeps.
+const maxCachedReply = 4 << 10
+
+type replyCache struct {
+	mu  sync.Mutex
+	max int
+	n   int
+	m   map[uint16]map[string]Metadata // serializer id, payload
+}
+
+func (c *replyCache) get(ser uint16, data []byte) (Metadata, bool) {
+	if len(data) > maxCachedReply {
+		return Metadata{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, ok := c.m[ser][string(data)]
+	return m, ok
+}
+
+func (c *replyCache) put(ser uint16, data []byte, meta Metadata) {
+	if len(data) > maxCachedReply {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.n >= c.max {
+		c.m, c.n = map[uint16]map[string]Metadata{}, 0 // bounded: start over when full
+	}
+	if c.m[ser] == nil {
+		c.m[ser] = map[string]Metadata{}
+	}
+	if _, ok := c.m[ser][string(data)]; !ok {
+		c.n++
+	}
+	c.m[ser][string(data)] = meta
+}

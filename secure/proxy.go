@@ -149,7 +149,9 @@ func (p *Proxy) URI() URI { return p.uri }
 func (p *Proxy) Metadata() Metadata {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.meta
+	// The lists may be shared with other proxies (seenReplies): the
+	// caller gets its own.
+	return Metadata{Methods: slices.Clone(p.meta.Methods), Oneway: slices.Clone(p.meta.Oneway), Attrs: slices.Clone(p.meta.Attrs)}
 }
 
 // Connect connects now (if not connected) and does the handshake.
@@ -452,17 +454,25 @@ func connect(ctx context.Context, c *policy.Conn, codec serial.Serializer, hs an
 	if reply.SerializerID != codec.ID() {
 		return nil, meta, nil, newError(ErrProtocol, nil, "connect: reply serializer %d, want %d", reply.SerializerID, codec.ID())
 	}
-	rv, err := codec.Unmarshal(reply.Data, c.Policy().SerialLimits())
-	if err != nil {
-		return nil, meta, nil, newError(ErrSerialize, err, "decoding handshake reply")
-	}
-	if reply.Flags&wire.FlagMetaOnConnect != 0 {
-		rd, ok := rv.(*value.Dict)
-		if !ok {
-			return nil, meta, nil, newError(ErrProtocol, nil, "connect: metadata reply is %T", rv)
+	withMeta := reply.Flags&wire.FlagMetaOnConnect != 0
+	if m, ok := seenReplies.get(codec.ID(), reply.Data); ok && withMeta {
+		meta = m
+	} else {
+		rv, err := codec.Unmarshal(reply.Data, c.Policy().SerialLimits())
+		if err != nil {
+			return nil, meta, nil, newError(ErrSerialize, err, "decoding handshake reply")
 		}
-		mv, _ := rd.GetString("meta")
-		meta = parseMeta(mv)
+		if withMeta {
+			rd, ok := rv.(*value.Dict)
+			if !ok {
+				return nil, meta, nil, newError(ErrProtocol, nil, "connect: metadata reply is %T", rv)
+			}
+			mv, _ := rd.GetString("meta")
+			meta = parseMeta(mv)
+			seenReplies.put(codec.ID(), reply.Data, meta)
+		}
+	}
+	if withMeta {
 		if len(meta.Methods) == 0 && len(meta.Attrs) == 0 && object != DaemonObjectID {
 			return nil, meta, nil, newError(ErrPyro, nil, "remote object doesn't expose any methods or attributes")
 		}

@@ -3,8 +3,10 @@ package secure
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"reflect"
 	"runtime/debug"
 	"sort"
@@ -351,19 +353,43 @@ func (sc *serverConn) fillCorr(info *CallInfo, m *wire.Message) {
 	if id, ok := m.CorrelationID(); ok {
 		info.CorrelationID = id
 	} else {
-		info.CorrelationID = newUUID4()
+		info.CorrelationID = newCorrelationID()
 	}
 }
 
 func (sc *serverConn) addCorr(reply, req *wire.Message) {
 	id, ok := req.CorrelationID()
 	if !ok {
-		u := newUUID4()
-		id = u
+		id = newCorrelationID()
 	}
 	reply.Annotations = append(reply.Annotations, wire.Annotation{Key: "CORR", Value: id[:]})
 }
 
+// corrSources are ChaCha8 generators seeded from crypto/rand, one per
+// goroutine that needs one at a time. A correlation id only has to be
+// unique (Pyro4 makes one with uuid4 for every call that arrives without
+// one); reading crypto/rand for each call cost more than the rest of its
+// bookkeeping. Stream ids, which must not be guessable by another
+// connection, still come from crypto/rand (newUUID4).
+var corrSources = sync.Pool{New: func() any {
+	var seed [32]byte
+	_, _ = rand.Read(seed[:])
+	return mrand.NewChaCha8(seed)
+}}
+
+// newCorrelationID returns a random (version 4) UUID for a call.
+func newCorrelationID() value.UUID {
+	src := corrSources.Get().(*mrand.ChaCha8)
+	var u value.UUID
+	binary.LittleEndian.PutUint64(u[:8], src.Uint64())
+	binary.LittleEndian.PutUint64(u[8:], src.Uint64())
+	corrSources.Put(src)
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return u
+}
+
+// newUUID4 returns a random (version 4) UUID from crypto/rand.
 func newUUID4() value.UUID {
 	var u value.UUID
 	_, _ = rand.Read(u[:])

@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -193,6 +194,11 @@ func appendFrame(dst []byte, m *Message, flags Flags, data []byte, segs [][]byte
 		AnnotationsSize: uint16(annSize),
 	}
 	h.Checksum = h.ComputeChecksum()
+	need := HeaderSize + annSize
+	if withData {
+		need += size
+	}
+	dst = slices.Grow(dst, need) // one allocation at most, not one per doubling
 	start := len(dst)
 	out := h.Append(dst)
 	for _, an := range m.Annotations {
