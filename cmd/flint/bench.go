@@ -317,15 +317,16 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 }
 
 func printTable(w io.Writer, rows []benchRow) {
+	// A row's ceiling is the latest raw row of its workload and placement
+	// before it: the raw rows come first, except in alternating rounds,
+	// where each peer's raw figure is printed just before its own.
 	ceiling := map[string]float64{}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "placement\tworkload\tpeer\tvalue\tunit\tvs raw\t")
 	for _, r := range rows {
 		if r.Peer == "raw" || r.Peer == "raw TLS" {
 			ceiling[r.Peer+"|"+r.Placement+"|"+r.Workload] = r.Value
 		}
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "placement\tworkload\tpeer\tvalue\tunit\tvs raw\t")
-	for _, r := range rows {
 		ratio := ""
 		base := "raw"
 		if strings.Contains(r.Peer, "mtls") {

@@ -93,7 +93,7 @@ func benchPass(self, placement string, dur time.Duration, python, quick bool, lo
 				srv.stop()
 				return nil, fmt.Errorf("%s: %w", peer, err)
 			}
-			if mode == "plain" && ser == "msgpack" {
+			if mode == "plain" {
 				if err := alternatingConnections(ctx, raw.line, srv.line, cfg, add, peer); err != nil {
 					srv.stop()
 					return nil, fmt.Errorf("%s: %w", peer, err)
@@ -357,22 +357,48 @@ func alternatingConnections(ctx context.Context, rawAddr, uri string, cfg secure
 		return err
 	}
 	defer p.Close()
-	return alternate("sequential calls, alternating", "calls/s", peer, add,
+	err = alternate("sequential calls, alternating", "calls/s", peer, add,
 		func() error { return pingPong(c, frame) },
 		func() error { _, err := p.Call(ctx, "ping"); return err })
+	if err != nil || cfg.Serializer != "msgpack" {
+		return err
+	}
+	// Eight connections of each, likewise.
+	conns := make([]net.Conn, 8)
+	bufs := make([][]byte, 8)
+	ps := make([]*secure.Proxy, 8)
+	for i := range conns {
+		if conns[i], err = dialRaw(rawAddr, nil); err != nil {
+			return err
+		}
+		defer conns[i].Close()
+		bufs[i] = slices.Clone(frame)
+		if ps[i], err = secure.Dial(ctx, uri, cfg); err != nil {
+			return err
+		}
+		defer ps[i].Close()
+	}
+	return alternateN("8 connections, alternating", "calls/s", peer, add, 8,
+		func(w int) error { return pingPong(conns[w], bufs[w]) },
+		func(w int) error { _, err := ps[w].Call(ctx, "ping"); return err })
 }
 
 // alternate measures rawOp and flintOp in alternatingRounds interleaved
 // rounds and reports each one's median.
 func alternate(workload, unit, peer string, add func(string, string, float64, string), rawOp, flintOp func() error) error {
+	return alternateN(workload, unit, peer, add, 1, func(int) error { return rawOp() }, func(int) error { return flintOp() })
+}
+
+// alternateN is alternate with workers goroutines running each op.
+func alternateN(workload, unit, peer string, add func(string, string, float64, string), workers int, rawOp, flintOp func(w int) error) error {
 	var raws, flints []float64
 	for range alternatingRounds {
-		v, err := measure(alternatingRound, 1, func(int) error { return rawOp() })
+		v, err := measure(alternatingRound, workers, rawOp)
 		if err != nil {
 			return err
 		}
 		raws = append(raws, v)
-		if v, err = measure(alternatingRound, 1, func(int) error { return flintOp() }); err != nil {
+		if v, err = measure(alternatingRound, workers, flintOp); err != nil {
 			return err
 		}
 		flints = append(flints, v)
