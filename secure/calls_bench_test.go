@@ -3,10 +3,12 @@ package secure
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"iter"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -285,9 +287,12 @@ if __name__ == "__main__":
         measure(sys.argv[2], float(sys.argv[3]))
 `
 
-// TestCallsThroughputVsPython runs the four call benchmarks and the same
-// workloads with Python Pyro4 on both sides, and prints both. It takes
-// half a minute, so it runs only with FLINT_BENCH_PYTHON=1:
+// TestCallsThroughputVsPython runs the call benchmarks and the same
+// workloads with Python Pyro4 on both sides, in three alternating rounds
+// (Python, then Go), and prints each side's median and the median of the
+// per-round ratios: this VM's speed drifts within a minute, and adjacent
+// measurements share its state. It takes about a minute, so it runs only
+// with FLINT_BENCH_PYTHON=1:
 //
 //	FLINT_BENCH_PYTHON=1 go test -run TestCallsThroughputVsPython -v ./secure
 func TestCallsThroughputVsPython(t *testing.T) {
@@ -309,14 +314,7 @@ func TestCallsThroughputVsPython(t *testing.T) {
 	n, err := stdout.Read(buf)
 	require.NoError(t, err)
 	uri := strings.TrimSpace(string(buf[:n]))
-	out := runPython(t, nil, script, "measure", uri, "1.5")
-	var py map[string]float64
-	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(out)), &py), out)
 
-	goRate := func(fn func(*testing.B), metric string) float64 {
-		r := testing.Benchmark(fn)
-		return r.Extra[metric]
-	}
 	rows := []struct {
 		name, key string
 		fn        func(*testing.B)
@@ -324,14 +322,39 @@ func TestCallsThroughputVsPython(t *testing.T) {
 	}{
 		{"oneway calls/s (completed)", "oneway", BenchmarkCallsOneway, "calls/s"},
 		{"batched calls/s (1000/batch)", "batched", BenchmarkCallsBatched, "calls/s"},
-		{"batched, DirectMethods", "batched", BenchmarkCallsBatchedDirect, "calls/s"},
+		{"batched, FlintMethods", "batched", BenchmarkCallsBatchedDirect, "calls/s"},
 		{"async calls/s (100 futures)", "async", BenchmarkCallsAsync, "calls/s"},
 		{"streamed items/s", "stream", BenchmarkCallsStream, "items/s"},
 		{"streamed items/s, StreamBatch=256", "stream", BenchmarkCallsStreamBatched, "items/s"},
 	}
-	t.Logf("%-30s %14s %14s %8s", "msgpack, plaintext loopback", "flint (Go)", "Pyro4 4.82", "ratio")
-	for _, r := range rows {
-		g := goRate(r.fn, r.metric)
-		t.Logf("%-30s %14.0f %14.0f %7.1fx", r.name, g, py[r.key], g/py[r.key])
+	const rounds = 3
+	goRates := make([][]float64, len(rows))
+	pyRates := make([][]float64, len(rows))
+	ratios := make([][]float64, len(rows))
+	for range rounds {
+		out := runPython(t, nil, script, "measure", uri, "1.0")
+		var py map[string]float64
+		require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(out)), &py), out)
+		for i, r := range rows {
+			g := testing.Benchmark(r.fn).Extra[r.metric]
+			goRates[i] = append(goRates[i], g)
+			pyRates[i] = append(pyRates[i], py[r.key])
+			ratios[i] = append(ratios[i], g/py[r.key])
+		}
 	}
+	t.Logf("msgpack, plaintext loopback; medians of %d alternating rounds", rounds)
+	t.Logf("%-34s %12s %12s %7s %s", "workload", "flint (Go)", "Pyro4 4.82", "ratio", "(per round)")
+	for i, r := range rows {
+		per := make([]string, len(ratios[i]))
+		for j, x := range ratios[i] {
+			per[j] = fmt.Sprintf("%.1fx", x)
+		}
+		t.Logf("%-34s %12.0f %12.0f %6.1fx (%s)", r.name, medianOf(goRates[i]), medianOf(pyRates[i]), medianOf(ratios[i]), strings.Join(per, " "))
+	}
+}
+
+func medianOf(vs []float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
