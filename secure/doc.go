@@ -20,7 +20,10 @@
 // data), may be variadic (Python *args) or take [Kwargs] last (**kwargs),
 // and returns nothing, an error, a value, or a value and an error. A
 // returned [*RemoteError] chooses the Python exception class a Python
-// caller sees; a panic becomes a RuntimeError for that call only.
+// caller sees; a panic becomes a RuntimeError for that call only. The
+// context of a two-way call is cancelled when its client disconnects (no
+// one can receive the reply); that of a oneway call is not, since its
+// client never waits. Closing the daemon cancels both.
 //
 // # Calling it
 //

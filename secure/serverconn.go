@@ -33,17 +33,21 @@ const heldConnectOK = time.Millisecond
 
 // serverConn serves one connection that passed the gate.
 type serverConn struct {
-	d        *Daemon
-	c        *policy.Conn
-	ctx      context.Context
-	cancel   context.CancelFunc
-	session  SessionData
-	callSem  chan struct{}
-	oneSem   chan struct{}
-	mu       sync.Mutex
-	sessions map[*entry]reflect.Value
-	streams  map[string]*stream
-	lim      serial.Limits
+	d      *Daemon
+	c      *policy.Conn
+	ctx    context.Context // two-way calls: ends with the connection
+	cancel context.CancelFunc
+	// onewayCtx is the parent of oneway calls' contexts: the client does
+	// not wait for them, so its leaving does not cancel them (the
+	// daemon's Close does).
+	onewayCtx context.Context
+	session   SessionData
+	callSem   chan struct{}
+	oneSem    chan struct{}
+	mu        sync.Mutex
+	sessions  map[*entry]reflect.Value
+	streams   map[string]*stream
+	lim       serial.Limits
 
 	// The reader role: one goroutine at a time runs readLoop. The fields
 	// below are used by the role's holder, or are safe for concurrent use.
@@ -60,8 +64,9 @@ type serverConn struct {
 }
 
 func newServerConn(d *Daemon, c *policy.Conn) *serverConn {
-	ctx, cancel := context.WithCancel(context.WithValue(d.baseCtx, daemonPolicyKey{}, d.pol))
-	return &serverConn{d: d, c: c, ctx: ctx, cancel: cancel,
+	base := context.WithValue(d.baseCtx, daemonPolicyKey{}, d.pol)
+	ctx, cancel := context.WithCancel(base)
+	return &serverConn{d: d, c: c, ctx: ctx, cancel: cancel, onewayCtx: base,
 		callSem:  make(chan struct{}, d.lim.MaxCallsPerConn),
 		oneSem:   make(chan struct{}, d.lim.MaxOnewayPerConn),
 		sessions: map[*entry]reflect.Value{}, streams: map[string]*stream{},
@@ -208,6 +213,9 @@ func (sc *serverConn) toWorker(m *wire.Message) bool {
 // finish ends the connection once its reader stops: workers, inline calls
 // that lost the reader role and oneway calls are waited for.
 func (sc *serverConn) finish() {
+	// The client is gone (or broke the protocol): calls still running for
+	// it see their context cancelled, as nobody will read their replies.
+	sc.cancel()
 	close(sc.work)
 	sc.wg.Wait()
 	sc.close()
@@ -471,7 +479,11 @@ func (sc *serverConn) invoke(m *wire.Message) {
 		}
 		return
 	}
-	cx := &callCtx{Context: sc.ctx, info: CallInfo{Peer: sc.c.Identity(), Object: call.Object, Method: call.Method, Session: &sc.session}}
+	parent := sc.ctx
+	if oneway {
+		parent = sc.onewayCtx
+	}
+	cx := &callCtx{Context: parent, info: CallInfo{Peer: sc.c.Identity(), Object: call.Object, Method: call.Method, Session: &sc.session}}
 	info := &cx.info
 	sc.fillCorr(info, m)
 	for _, a := range m.Annotations {
