@@ -297,11 +297,16 @@ func (p *pkg) selectMethods(want []string) ([]*methodDecl, error) {
 func (p *pkg) emit(ms []*methodDecl) ([]byte, error) {
 	// Every identifier the body refers to, so that the receiver and the
 	// closures' parameters shadow none of them.
+	// The closures keep the methods' parameter names, so the receiver
+	// avoids those too.
 	used := map[string]bool{p.typeName: true, "any": true, "string": true}
 	for _, m := range ms {
 		if !m.pointer {
 			for _, fl := range []*ast.FieldList{m.typ.Params, m.typ.Results} {
 				identsOf(fl, used)
+			}
+			for _, n := range paramNames(m.typ) {
+				used[n] = true
 			}
 		}
 	}
@@ -333,11 +338,15 @@ func (p *pkg) emit(ms []*methodDecl) ([]byte, error) {
 			specs = append(specs, s)
 		}
 		slices.SortFunc(specs, func(a, b string) int { return strings.Compare(importPath(a), importPath(b)) })
-		src.WriteString("import (\n" + strings.Join(specs, "\n") + "\n)\n\n")
+		if len(specs) == 1 {
+			src.WriteString("import " + specs[0] + "\n\n")
+		} else {
+			src.WriteString("import (\n" + strings.Join(specs, "\n") + "\n)\n\n")
+		}
 	}
-	fmt.Fprintf(&src, "// FlintMethods implements secure.DirectMethods: it hands the daemon the\n")
-	fmt.Fprintf(&src, "// methods of %s as functions made by the compiler, which the daemon calls\n", p.typeName)
-	fmt.Fprintf(&src, "// without reflection.\n")
+	fmt.Fprintf(&src, "// FlintMethods implements secure.DirectMethods: it gives the daemon the\n")
+	fmt.Fprintf(&src, "// methods of %s as functions made by the compiler, which it calls without\n", p.typeName)
+	fmt.Fprintf(&src, "// reflection.\n")
 	fmt.Fprintf(&src, "func (%s *%s) FlintMethods() map[string]any {\nreturn map[string]any{\n%s}\n}\n", recv, p.typeName, body.Bytes())
 	out, err := format.Source(src.Bytes())
 	if err != nil {
@@ -352,6 +361,8 @@ func (p *pkg) closure(w *bytes.Buffer, recv string, m *methodDecl, used map[stri
 	if err := p.needImports(m, imports); err != nil {
 		return err
 	}
+	// A parameter keeps its name, unless it has none or is "_": then it is
+	// a0, a1... (by position), avoiding every name in use.
 	var params, args []string
 	variadic := false
 	i := 0
@@ -362,8 +373,13 @@ func (p *pkg) closure(w *bytes.Buffer, recv string, m *methodDecl, used map[stri
 				return err
 			}
 			_, variadic = f.Type.(*ast.Ellipsis)
-			for range max(1, len(f.Names)) {
-				n := freeName("a"+strconv.Itoa(i), used)
+			for k := range max(1, len(f.Names)) {
+				var n string
+				if k < len(f.Names) && f.Names[k].Name != "_" {
+					n = f.Names[k].Name
+				} else {
+					n = freeName("a"+strconv.Itoa(i), used)
+				}
 				i++
 				params = append(params, n+" "+t)
 				args = append(args, n)
@@ -515,6 +531,19 @@ func guessName(ip string) string {
 func importPath(spec string) string {
 	s, _ := strconv.Unquote(spec[strings.IndexByte(spec, '"'):])
 	return s
+}
+
+// paramNames returns the names of ft's parameters.
+func paramNames(ft *ast.FuncType) []string {
+	var names []string
+	if ft.Params != nil {
+		for _, f := range ft.Params.List {
+			for _, n := range f.Names {
+				names = append(names, n.Name)
+			}
+		}
+	}
+	return names
 }
 
 // identsOf adds every identifier in the types of fl to set.
