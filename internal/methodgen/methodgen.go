@@ -344,15 +344,29 @@ func (p *pkg) emit(ms []*methodDecl) ([]byte, error) {
 			src.WriteString("import (\n" + strings.Join(specs, "\n") + "\n)\n\n")
 		}
 	}
-	fmt.Fprintf(&src, "// FlintMethods implements secure.DirectMethods: it gives the daemon the\n")
-	fmt.Fprintf(&src, "// methods of %s as functions made by the compiler, which it calls without\n", p.typeName)
-	fmt.Fprintf(&src, "// reflection.\n")
+	src.WriteString(comment("FlintMethods implements secure.DirectMethods: it gives the daemon the methods of " +
+		p.typeName + " as functions made by the compiler, which it calls without reflection."))
 	fmt.Fprintf(&src, "func (%s *%s) FlintMethods() map[string]any {\nreturn map[string]any{\n%s}\n}\n", recv, p.typeName, body.Bytes())
 	out, err := format.Source(src.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("methodgen: formatting the output: %w\n%s", err, src.Bytes())
 	}
 	return out, nil
+}
+
+// comment returns text as a // comment wrapped at 76 columns.
+func comment(text string) string {
+	var b strings.Builder
+	line := "//"
+	for _, w := range strings.Fields(text) {
+		if len(line)+1+len(w) > 76 && line != "//" {
+			b.WriteString(line + "\n")
+			line = "//"
+		}
+		line += " " + w
+	}
+	b.WriteString(line + "\n")
+	return b.String()
 }
 
 // closure writes a func literal that calls value-receiver method m on
