@@ -22,6 +22,10 @@
 // returned [*RemoteError] chooses the Python exception class a Python
 // caller sees; a panic becomes a RuntimeError for that call only.
 //
+// Calls to methods of the common small signatures skip reflection entirely
+// when the object implements [DirectMethods], which `flint gen -type T`
+// (cmd/flint) writes from the type's source, for a //go:generate line.
+//
 // # Calling it
 //
 //	p, err := secure.NewProxy(uri, secure.ProxyConfig{Policy: pol})

@@ -11,8 +11,8 @@
 //
 //	func (x *T) FlintMethods() map[string]any {
 //		return map[string]any{
-//			"Inc": x.Inc,                                  // func (*T) Inc(n int) int
-//			"Get": func() int { return x.Get() },          // func (T) Get() int
+//			"Get": func() int { return x.Get() }, // func (T) Get() int
+//			"Inc": x.Inc,                         // func (*T) Inc(n int) int
 //		}
 //	}
 //
@@ -25,6 +25,14 @@
 // on a pointer to a private copy of the registered value, which is as good
 // as the value itself since the daemon's own copy can never change (see
 // secure.DirectMethods).
+//
+// The receiver is x, or x_1, x_2... when a name in the closures'
+// signatures is x; the closures keep the methods' parameter names and the
+// import names of their files. The output keeps the //go:build line of the
+// file declaring the type; a type whose methods are spread over files with
+// different build constraints (or GOOS/GOARCH file name suffixes) needs
+// one generated file per configuration, with -o and the generator run
+// under each (Config.Build).
 package methodgen
 
 import (
