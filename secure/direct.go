@@ -84,7 +84,9 @@ func checkDirect(ot *objectType, obj any) error {
 		var want reflect.Type
 		if mt, ok := exposed[n]; ok {
 			want = reflect.ValueOf(obj).Method(mt.goIndex).Type()
-		} else if m := recv.MethodByName(n); m.IsValid() && n != directGoName {
+		} else if n == directGoName {
+			return fmt.Errorf("%w: FlintMethods of %s names FlintMethods itself", ErrNotRegistrable, ot.typ)
+		} else if m := recv.MethodByName(n); m.IsValid() {
 			want = m.Type() // exported (MethodByName finds no other), not exposed: never used
 		} else {
 			return fmt.Errorf("%w: FlintMethods names %s, which is not an exported method of %s", ErrNotRegistrable, n, ot.typ)

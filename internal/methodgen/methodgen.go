@@ -31,8 +31,9 @@
 // import names of their files. The output keeps the //go:build line of the
 // file declaring the type; a type whose methods are spread over files with
 // different build constraints (or GOOS/GOARCH file name suffixes) needs
-// one generated file per configuration, with -o and the generator run
-// under each (Config.Build).
+// one generated file per configuration, each written with its own output
+// name and build context (Config.Build; for flint gen, GOOS and GOARCH in
+// the environment).
 package methodgen
 
 import (
