@@ -25,6 +25,10 @@
 // one can receive the reply); that of a oneway call is not, since its
 // client never waits. Closing the daemon cancels both.
 //
+// Calls to methods of the common small signatures skip reflection entirely
+// when the object implements [DirectMethods], which `flint gen -type T`
+// (cmd/flint) writes from the type's source, for a //go:generate line.
+//
 // # Calling it
 //
 //	p, err := secure.NewProxy(uri, secure.ProxyConfig{Policy: pol})

@@ -262,6 +262,9 @@ func buildType(t reflect.Type, o *regOptions) (*objectType, error) {
 		if !ok || !m.IsExported() {
 			return nil, fmt.Errorf("%w: %s has no exported method %s", ErrNotRegistrable, t, goName)
 		}
+		if goName == directGoName {
+			return nil, fmt.Errorf("%w: %s.%s hands the daemon the object's methods (DirectMethods); it is not a remote method", ErrNotRegistrable, t, goName)
+		}
 		if promoted(t, goName) {
 			return nil, fmt.Errorf("%w: %s.%s is promoted from an embedded type; expose it on the embedded type instead", ErrNotRegistrable, t, goName)
 		}

@@ -43,6 +43,8 @@ type benchRow struct {
 	Unit      string  `json:"unit"`
 }
 
+//go:generate go run github.com/flintrpc/flint/cmd/flint gen -type benchObj
+
 // benchObj is the object the bench server publishes.
 type benchObj struct{}
 

@@ -7,6 +7,7 @@
 //	flint ns [flags]              run a name server (like pyro4-ns)
 //	flint nsc [flags] COMMAND     name server client (like pyro4-nsc)
 //	flint bench [flags]           measure calls/s, connections/s and bulk MB/s
+//	flint gen -type T [dir]       write T's FlintMethods (for //go:generate)
 //
 // Configuration comes from FLINT_* environment variables; see README.md.
 package main

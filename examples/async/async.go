@@ -23,6 +23,8 @@ const ObjectID = "example.async"
 // DefaultDelay is how long divide takes in Pyro4's example.
 const DefaultDelay = 3 * time.Second
 
+//go:generate go run github.com/flintrpc/flint/cmd/flint gen -type Thingy
+
 // Thingy does arithmetic; divide is slow on purpose.
 type Thingy struct {
 	// Delay is how long Divide sleeps before answering.

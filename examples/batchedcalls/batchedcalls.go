@@ -20,6 +20,8 @@ import (
 // ObjectID is the id the server registers the Thingy under.
 const ObjectID = "example.batched"
 
+//go:generate go run github.com/flintrpc/flint/cmd/flint gen -type Thingy
+
 // Thingy does arithmetic.
 type Thingy struct {
 	// Out receives the server's console messages; nil means os.Stdout.

@@ -11,6 +11,8 @@ import (
 	"github.com/flintrpc/flint/value"
 )
 
+//go:generate go run github.com/flintrpc/flint/cmd/flint gen -type Bench
+
 // Bench keeps the original's method names and behaviour.
 type Bench struct{}
 

@@ -10,6 +10,8 @@ type Greeter interface {
 	GetFortune(name string) string
 }
 
+//go:generate go run github.com/flintrpc/flint/cmd/flint gen -type GreetingMaker
+
 // GreetingMaker makes fortunes.
 type GreetingMaker struct{}
 

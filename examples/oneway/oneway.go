@@ -25,6 +25,8 @@ const ObjectID = "example.oneway"
 // DefaultTick is one unit of work; Pyro4's example sleeps a second.
 const DefaultTick = time.Second
 
+//go:generate go run github.com/flintrpc/flint/cmd/flint gen -type Server
+
 // Server does slow work when asked with a oneway call.
 type Server struct {
 	// Tick is how long one unit of work takes.
