@@ -321,8 +321,8 @@ func TestCallsThroughputVsPython(t *testing.T) {
 		metric    string
 	}{
 		{"oneway calls/s (completed)", "oneway", BenchmarkCallsOneway, "calls/s"},
-		{"batched calls/s (1000/batch)", "batched", BenchmarkCallsBatched, "calls/s"},
-		{"batched, FlintMethods", "batched", BenchmarkCallsBatchedDirect, "calls/s"},
+		{"batched calls/s (1000/batch), reflection", "batched", BenchmarkCallsBatched, "calls/s"},
+		{"batched, flint gen (FlintMethods)", "batched", BenchmarkCallsBatchedDirect, "calls/s"},
 		{"async calls/s (100 futures)", "async", BenchmarkCallsAsync, "calls/s"},
 		{"streamed items/s", "stream", BenchmarkCallsStream, "items/s"},
 		{"streamed items/s, StreamBatch=256", "stream", BenchmarkCallsStreamBatched, "items/s"},
@@ -343,13 +343,13 @@ func TestCallsThroughputVsPython(t *testing.T) {
 		}
 	}
 	t.Logf("msgpack, plaintext loopback; medians of %d alternating rounds", rounds)
-	t.Logf("%-34s %12s %12s %7s %s", "workload", "flint (Go)", "Pyro4 4.82", "ratio", "(per round)")
+	t.Logf("%-42s %12s %12s %7s %s", "workload", "flint (Go)", "Pyro4 4.82", "ratio", "(per round)")
 	for i, r := range rows {
 		per := make([]string, len(ratios[i]))
 		for j, x := range ratios[i] {
 			per[j] = fmt.Sprintf("%.1fx", x)
 		}
-		t.Logf("%-34s %12.0f %12.0f %6.1fx (%s)", r.name, medianOf(goRates[i]), medianOf(pyRates[i]), medianOf(ratios[i]), strings.Join(per, " "))
+		t.Logf("%-42s %12.0f %12.0f %6.1fx (%s)", r.name, medianOf(goRates[i]), medianOf(pyRates[i]), medianOf(ratios[i]), strings.Join(per, " "))
 	}
 }
 
