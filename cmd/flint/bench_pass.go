@@ -316,9 +316,9 @@ func rawNewConnection(addr string, tcfg *tls.Config, frame []byte) error {
 }
 
 // alternatingRounds and alternatingRound shape the alternating
-// new-connection measurement.
+// measurements.
 const (
-	alternatingRounds = 7
+	alternatingRounds = 11
 	alternatingRound  = 300 * time.Millisecond
 )
 
@@ -405,6 +405,13 @@ func alternateN(workload, unit, peer string, add func(string, string, float64, s
 	}
 	add(workload, "raw", median(raws), unit)
 	add(workload, peer, median(flints), unit)
+	// Each flint round against the raw round just before it: the ratio
+	// of two medians can pair rounds from different phases of the VM.
+	ratios := make([]float64, len(raws))
+	for i := range raws {
+		ratios[i] = 100 * flints[i] / raws[i]
+	}
+	add(workload+", per-round ratio", peer, median(ratios), "% of raw")
 	return nil
 }
 
