@@ -2,7 +2,9 @@ package secure
 
 import (
 	"context"
+	"maps"
 	"sync"
+	"sync/atomic"
 
 	"github.com/flintrpc/flint/auth"
 	"github.com/flintrpc/flint/value"
@@ -24,8 +26,9 @@ type CallInfo struct {
 	// on it and dropped when it closes.
 	Session *SessionData
 
-	mu    sync.Mutex
-	reply map[string][]byte
+	mu       sync.Mutex
+	reply    map[string][]byte
+	hasReply atomic.Bool // reply is not empty
 }
 
 // SetReplyAnnotation adds a custom annotation (a 4-character key) to the
@@ -37,12 +40,18 @@ func (c *CallInfo) SetReplyAnnotation(key string, v []byte) {
 		c.reply = map[string][]byte{}
 	}
 	c.reply[key] = v
+	c.hasReply.Store(true)
 }
 
+// replyAnnotations returns a copy of the annotations set for the reply
+// (a goroutine the method started may still be setting them), or nil.
 func (c *CallInfo) replyAnnotations() map[string][]byte {
+	if !c.hasReply.Load() {
+		return nil // the common case, without the lock
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.reply
+	return maps.Clone(c.reply)
 }
 
 // SessionData is a per-connection key/value store, safe for concurrent use.
