@@ -135,22 +135,30 @@ func asSent(err error) (*errSent, bool) {
 // invokeOnce makes one attempt at a call. An *errSent error means the
 // request may have reached the daemon.
 func (p *Proxy) invokeOnce(ctx context.Context, method string, args, vargs []any, kw *value.Dict, flags wire.Flags, attr bool) (any, error) {
-	var first *firstCall
-	if !attr && method != "" && flags == 0 && p.mayDial() {
-		first = &firstCall{method: method, build: func(object string) (*wire.Message, error) {
-			return p.callMessage(ctx, serial.Call{Object: object, Method: method, Args: vargs, Kwargs: kw}, flags)
-		}}
-	}
-	cc, err := p.connFirst(ctx, first)
-	if err != nil {
-		return nil, err
-	}
-	if first != nil && first.sent {
-		return p.awaitFirst(ctx, cc, first)
-	}
+	// The common case, a usable connection, takes the proxy's lock once.
 	p.mu.Lock()
+	cc := p.cc
+	ready := cc != nil && !p.closed && cc.usable()
 	meta, resolved := p.meta, p.resolved
 	p.mu.Unlock()
+	if !ready {
+		var first *firstCall
+		if !attr && method != "" && flags == 0 && p.mayDial() {
+			first = &firstCall{method: method, build: func(object string) (*wire.Message, error) {
+				return p.callMessage(ctx, serial.Call{Object: object, Method: method, Args: vargs, Kwargs: kw}, flags)
+			}}
+		}
+		var err error
+		if cc, err = p.connFirst(ctx, first); err != nil {
+			return nil, err
+		}
+		if first != nil && first.sent {
+			return p.awaitFirst(ctx, cc, first)
+		}
+		p.mu.Lock()
+		meta, resolved = p.meta, p.resolved
+		p.mu.Unlock()
+	}
 	if !attr && p.hasMeta && method != "" {
 		if !slices.Contains(meta.Methods, method) {
 			return nil, &RemoteError{Class: "builtins.AttributeError",
