@@ -18,6 +18,9 @@ const (
 	vectoredMin = 64 << 10
 	// keepZBufMax caps the compression buffer kept between messages.
 	keepZBufMax = 1 << 20
+	// keepBufMax caps the frame buffer kept after a write of several
+	// messages.
+	keepBufMax = 256 << 10
 )
 
 // Writer writes messages to a byte stream. It is not safe for concurrent
@@ -172,6 +175,9 @@ func (w *Writer) WriteMessages(ms ...*Message) error {
 	}
 	_, err := w.w.Write(buf)
 	w.buf = buf
+	if cap(buf) > keepBufMax {
+		w.buf = nil // a burst of messages does not pin its buffer
+	}
 	if err != nil {
 		w.err = fmt.Errorf("wire: writing message: %w", err)
 		return w.err
