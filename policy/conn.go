@@ -135,7 +135,7 @@ func (c *Conn) ReadHandshake() (*wire.Message, error) {
 
 func (c *Conn) read() (*wire.Message, error) {
 	if c.r == nil {
-		return nil, fmt.Errorf("policy: reading a released connection: %w", net.ErrClosed)
+		return nil, errReleased
 	}
 	m, err := c.r.ReadMessage()
 	if err != nil {
@@ -210,7 +210,7 @@ var ErrNotBuffered = errors.New("policy: the next message is larger than the rea
 // of one reading goroutine at a time applies.
 func (c *Conn) Await() error {
 	if c.br == nil {
-		return fmt.Errorf("policy: reading a released connection: %w", net.ErrClosed)
+		return errReleased
 	}
 	b, err := c.br.Peek(wire.HeaderSize)
 	if err != nil {
@@ -235,7 +235,7 @@ func (c *Conn) Await() error {
 // deadline in force (it clears it).
 func (c *Conn) Probe() error {
 	if c.br == nil {
-		return fmt.Errorf("policy: reading a released connection: %w", net.ErrClosed)
+		return errReleased
 	}
 	if c.br.Buffered() > 0 {
 		return nil
@@ -344,6 +344,10 @@ func (c *Conn) wrote(err error) error {
 	}
 	return err
 }
+
+// errReleased is what reads of a connection fail with after
+// ReleaseReader.
+var errReleased = fmt.Errorf("policy: reading a released connection: %w", net.ErrClosed)
 
 // ReleaseReader gives the connection's read buffer back for a later
 // connection. It reports whether it did: only after Close, and only once.

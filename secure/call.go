@@ -143,7 +143,9 @@ func (p *Proxy) invokeOnce(ctx context.Context, method string, args, vargs []any
 	p.mu.Unlock()
 	if !ready {
 		var first *firstCall
-		if !attr && method != "" && flags == 0 && p.mayDial() {
+		// Not ready means this call dials: it may ride behind the
+		// handshake.
+		if !attr && method != "" && flags == 0 {
 			first = &firstCall{method: method, build: func(object string) (*wire.Message, error) {
 				return p.callMessage(ctx, serial.Call{Object: object, Method: method, Args: vargs, Kwargs: kw}, flags)
 			}}
@@ -177,13 +179,6 @@ func (p *Proxy) invokeOnce(ctx context.Context, method string, args, vargs []any
 	}
 	call := serial.Call{Object: resolved.Object, Method: method, Args: vargs, Kwargs: kw}
 	return p.roundTrip(ctx, cc, call, flags)
-}
-
-// mayDial tells whether the next call would have to dial.
-func (p *Proxy) mayDial() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.cc == nil || !p.cc.usable()
 }
 
 // idempotent tells whether the daemon marked method idempotent.

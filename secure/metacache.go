@@ -53,7 +53,6 @@ const maxCachedReply = 4 << 10
 type replyCache struct {
 	mu  sync.Mutex
 	max int
-	n   int
 	m   map[uint16]map[string]Metadata // serializer id, payload
 }
 
@@ -73,14 +72,20 @@ func (c *replyCache) put(ser uint16, data []byte, meta Metadata) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || c.n >= c.max {
-		c.m, c.n = map[uint16]map[string]Metadata{}, 0 // bounded: start over when full
+	if c.m == nil || c.len() >= c.max {
+		c.m = map[uint16]map[string]Metadata{} // bounded: start over when full
 	}
 	if c.m[ser] == nil {
 		c.m[ser] = map[string]Metadata{}
 	}
-	if _, ok := c.m[ser][string(data)]; !ok {
-		c.n++
-	}
 	c.m[ser][string(data)] = meta
+}
+
+// len returns the number of payloads kept; c.mu is held.
+func (c *replyCache) len() int {
+	n := 0
+	for _, byData := range c.m {
+		n += len(byData)
+	}
+	return n
 }

@@ -45,7 +45,7 @@ func TestReplyCacheByBytes(t *testing.T) {
 	assert.False(t, ok, "large payloads are not kept")
 	for i := range 100 {
 		c.put(1, fmt.Appendf(nil, "p%d", i), a)
-		assert.LessOrEqual(t, c.n, 4)
+		assert.LessOrEqual(t, c.len(), 4)
 	}
 	_, ok = c.get(1, []byte("p99"))
 	assert.True(t, ok, "the newest entry is kept")

@@ -358,19 +358,21 @@ func (sc *serverConn) failWith(codec serial.Serializer, m *wire.Message, reason 
 }
 
 func (sc *serverConn) fillCorr(info *CallInfo, m *wire.Message) {
-	if id, ok := m.CorrelationID(); ok {
-		info.CorrelationID = id
-	} else {
-		info.CorrelationID = newCorrelationID()
-	}
+	info.CorrelationID = corrOf(m)
 }
 
 func (sc *serverConn) addCorr(reply, req *wire.Message) {
-	id, ok := req.CorrelationID()
-	if !ok {
-		id = newCorrelationID()
-	}
+	id := corrOf(req)
 	reply.Annotations = append(reply.Annotations, wire.Annotation{Key: "CORR", Value: id[:]})
+}
+
+// corrOf returns the correlation id m carries, or a new one, as Pyro4's
+// daemon does.
+func corrOf(m *wire.Message) value.UUID {
+	if id, ok := m.CorrelationID(); ok {
+		return id
+	}
+	return newCorrelationID()
 }
 
 // corrSources are ChaCha8 generators seeded from crypto/rand, one per

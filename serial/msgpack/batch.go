@@ -154,6 +154,36 @@ func (d *decoder) strValue() (string, bool) {
 	return s, ok && err == nil
 }
 
+// args decodes a value that must be an array, as arrayN does (the limits
+// charged alike), into its elements.
+func (d *decoder) args() ([]any, bool) {
+	n, ok := d.arrayHeader()
+	if !ok || d.container(n, 1) != nil {
+		return nil, false
+	}
+	d.depth--
+	a, err := d.elements(n)
+	if err != nil {
+		return nil, false
+	}
+	d.depth++
+	return a, true
+}
+
+// kwargsOrNil is kwargs, except that an empty map gives nil rather than a
+// Dict each, as serial.CallDecoder and serial.BatchDecoder allow; the
+// limits see an empty map.
+func (d *decoder) kwargsOrNil() (*value.Dict, bool) {
+	if d.pos < len(d.data) && d.data[d.pos] == 0x80 {
+		if d.container(0, 2) != nil {
+			return nil, false
+		}
+		d.pos++
+		return nil, true
+	}
+	return d.kwargs()
+}
+
 // kwargs decodes a value that must be a map or nil.
 func (d *decoder) kwargs() (*value.Dict, bool) {
 	v, err := d.value()
@@ -197,25 +227,10 @@ func (d *decoder) batchCall() (c serial.Call, ok bool) {
 		if it.Method, ok = d.strValue(); !ok {
 			return c, false
 		}
-		k, ok := d.arrayHeader()
-		if !ok || d.container(k, 1) != nil {
+		if it.Args, ok = d.args(); !ok {
 			return c, false
 		}
-		d.depth--
-		args, err := d.elements(k)
-		if err != nil {
-			return c, false
-		}
-		d.depth++
-		it.Args = args
-		if d.pos < len(d.data) && d.data[d.pos] == 0x80 {
-			// No keyword arguments: nil rather than a Dict each, as
-			// serial.BatchDecoder allows. The limits see an empty map.
-			if d.container(0, 2) != nil {
-				return c, false
-			}
-			d.pos++
-		} else if it.Kwargs, ok = d.kwargs(); !ok {
+		if it.Kwargs, ok = d.kwargsOrNil(); !ok {
 			return c, false
 		}
 		d.depth++

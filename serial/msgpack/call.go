@@ -10,8 +10,8 @@ var _ serial.CallDecoder = (*Codec)(nil)
 
 // UnmarshalCall decodes data as the payload of an ordinary call within lim,
 // when it has the shape Pyro4 and flint send: an array of object id (str),
-// method name (str), an array of arguments and a map or nil. Empty
-// arguments and an empty map come back as nil. For anything else, valid or
+// method name (str), an array of arguments and a map or nil. An empty map
+// comes back as nil. For anything else, valid or
 // not, it returns ok false, and serial.DecodeCall decodes the payload the
 // generic way, which gives the result or the error. The limits are charged
 // as Unmarshal charges them, in the same order, and checked before each
@@ -28,25 +28,10 @@ func (*Codec) UnmarshalCall(data []byte, lim serial.Limits) (c serial.Call, ok b
 	if c.Method, ok = d.rawStr(); !ok {
 		return c, false
 	}
-	n, ok := d.arrayHeader()
-	if !ok || d.container(n, 1) != nil {
+	if c.Args, ok = d.args(); !ok {
 		return c, false
 	}
-	if n > 0 {
-		d.depth--
-		args, err := d.elements(n)
-		if err != nil {
-			return c, false
-		}
-		d.depth++
-		c.Args = args
-	}
-	if d.pos < len(d.data) && d.data[d.pos] == 0x80 {
-		if d.container(0, 2) != nil {
-			return c, false
-		}
-		d.pos++
-	} else if c.Kwargs, ok = d.kwargs(); !ok {
+	if c.Kwargs, ok = d.kwargsOrNil(); !ok {
 		return c, false
 	}
 	d.depth++

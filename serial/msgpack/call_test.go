@@ -135,6 +135,28 @@ func TestUnmarshalCallAllocations(t *testing.T) {
 	assert.LessOrEqual(t, n, 1.0)
 }
 
+// sameOutcome checks a decoding with a fast path (err; fastOK tells
+// whether the fast path accepted the payload) against the generic one
+// (gerr): both fail, with the same message and a classified error, or
+// neither does, and the fast path accepts nothing the generic way refuses.
+// It reports whether both succeeded.
+func sameOutcome(t *testing.T, name string, fastOK bool, err, gerr error) bool {
+	t.Helper()
+	if (err == nil) != (gerr == nil) || err != nil && err.Error() != gerr.Error() {
+		t.Fatalf("%s: %v, generic: %v", name, err, gerr)
+	}
+	if err == nil {
+		return true
+	}
+	if !errors.Is(err, serial.ErrMalformed) && !errors.Is(err, serial.ErrLimit) && !errors.Is(err, serial.ErrUnsupported) {
+		t.Fatalf("unclassified error: %v", err)
+	}
+	if fastOK {
+		t.Fatalf("the fast path of %s accepted what the generic decoding refuses", name)
+	}
+	return false
+}
+
 // FuzzUnmarshalCall: whatever UnmarshalCall accepts, the generic decoding
 // accepts too and gives the same call; what it refuses, DecodeCall decodes
 // the generic way, with the same result or error.
@@ -157,16 +179,7 @@ func FuzzUnmarshalCall(f *testing.F) {
 		}
 		want, gerr := genericDecodeCall(data, fuzzLimits)
 		got, err := serial.DecodeCall(c, data, fuzzLimits)
-		if (err == nil) != (gerr == nil) || err != nil && err.Error() != gerr.Error() {
-			t.Fatalf("DecodeCall: %v, generic: %v", err, gerr)
-		}
-		if err != nil {
-			if !errors.Is(err, serial.ErrMalformed) && !errors.Is(err, serial.ErrLimit) && !errors.Is(err, serial.ErrUnsupported) {
-				t.Fatalf("unclassified error: %v", err)
-			}
-			if ok {
-				t.Fatal("UnmarshalCall accepted what the generic decoding refuses")
-			}
+		if !sameOutcome(t, "DecodeCall", ok, err, gerr) {
 			return
 		}
 		if d := sameOrdinaryCall(want, got); d != "" {
